@@ -1,0 +1,119 @@
+// Package routes is CivicQ's route table: the single source of truth for which
+// functions exist, how they are reached and what they may use. It is pure data so
+// that every consumer reads the same rows: the CDK stack builds one Lambda and one
+// HTTP API route per row, the local gateway mounts the same rows, and a test checks
+// that each row has its functions/<name> folder and events/<name> fixtures.
+package routes
+
+import "strings"
+
+// Access says who may call a route; the HTTP API's JWT authorizer (and the local
+// gateway, which verifies tokens the same way) enforces it before the function runs.
+type Access string
+
+const (
+	// Public routes run without a token. They must not depend on who calls them,
+	// so their responses can be cached by CloudFront.
+	Public Access = "public"
+	// Caller routes need a valid bearer JWT; the function reads its claims from the
+	// request context.
+	Caller Access = "caller"
+)
+
+// Access to the database a function needs. CDK grants the reader endpoint to Read
+// functions and the writer to Write ones; a read route never gets write rights.
+type DBAccess string
+
+const (
+	DBNone  DBAccess = "none"
+	DBRead  DBAccess = "read"
+	DBWrite DBAccess = "write"
+)
+
+// Route is one row of the table: one HTTP API route served by one Lambda function.
+type Route struct {
+	Name     string   // function name: functions/<Name>, events/<Name>, build/<Name>
+	Method   string   // HTTP method, upper case
+	Path     string   // API Gateway path template, e.g. /api/cities/{city}/ballot
+	Access   Access   // who may call it
+	DB       DBAccess // database rights it needs
+	Cache    bool     // whether it uses Redis
+	MemoryMB int      // Lambda memory size
+	Timeout  int      // Lambda timeout in seconds
+	// MaxBody is the largest request body accepted, in bytes (0: no body expected,
+	// the shared runtime still applies a small default so junk is refused early).
+	MaxBody int64
+	Summary string // one line for the README and the local gateway's index
+}
+
+// Pattern is the row as a net/http ServeMux pattern ("GET /api/cities/{city}").
+// API Gateway path templates and Go 1.22 patterns share the {name} syntax.
+func (r Route) Pattern() string { return r.Method + " " + r.Path }
+
+// Task is a function that is not behind the HTTP API: it is invoked by
+// CloudFormation (a custom resource) or by an event source such as SQS.
+type Task struct {
+	Name     string
+	Trigger  string // "custom-resource" or "sqs"
+	DB       DBAccess
+	MemoryMB int
+	Timeout  int
+	Summary  string
+}
+
+// Table lists every HTTP route. Keep it sorted by path so the README and the
+// gateway index read in a stable order.
+var Table = []Route{
+	{Name: "health", Method: "GET", Path: "/api/health", Access: Public, DB: DBRead, Cache: true,
+		MemoryMB: 128, Timeout: 5, Summary: "liveness and dependency status"},
+	{Name: "list-cities", Method: "GET", Path: "/api/cities", Access: Public, DB: DBRead, Cache: true,
+		MemoryMB: 128, Timeout: 10, Summary: "cities served, with their current election"},
+	{Name: "get-ballot", Method: "GET", Path: "/api/cities/{city}/ballot", Access: Public, DB: DBRead, Cache: true,
+		MemoryMB: 128, Timeout: 10, Summary: "a city's upcoming or current election with contests, candidates and measures"},
+	{Name: "get-candidate", Method: "GET", Path: "/api/cities/{city}/candidates/{candidate}", Access: Public, DB: DBRead, Cache: true,
+		MemoryMB: 128, Timeout: 10, Summary: "one candidate's profile"},
+	{Name: "get-contest", Method: "GET", Path: "/api/cities/{city}/contests/{contest}", Access: Public, DB: DBRead, Cache: true,
+		MemoryMB: 128, Timeout: 10, Summary: "one contest with its candidates or its measure"},
+}
+
+// Tasks lists every function that is not an HTTP route.
+var Tasks = []Task{
+	{Name: "migrate", Trigger: "custom-resource", DB: DBWrite, MemoryMB: 256, Timeout: 300,
+		Summary: "applies the embedded SQL migrations (run by CloudFormation on every deploy)"},
+}
+
+// Names returns the name of every function, routes first, then tasks.
+func Names() []string {
+	names := make([]string, 0, len(Table)+len(Tasks))
+	for _, r := range Table {
+		names = append(names, r.Name)
+	}
+	for _, t := range Tasks {
+		names = append(names, t.Name)
+	}
+	return names
+}
+
+// ByName finds a route row.
+func ByName(name string) (Route, bool) {
+	for _, r := range Table {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Route{}, false
+}
+
+// NeedsCaller reports whether a route requires a verified bearer token.
+func (r Route) NeedsCaller() bool { return r.Access != Public }
+
+// PathParams lists the names of the {params} in the path template, in order.
+func (r Route) PathParams() []string {
+	var out []string
+	for _, seg := range strings.Split(r.Path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			out = append(out, strings.TrimSuffix(strings.TrimPrefix(seg, "{"), "}"))
+		}
+	}
+	return out
+}
