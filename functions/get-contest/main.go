@@ -1,0 +1,7 @@
+// Command get-contest is the Lambda function behind the route named "get-contest" in
+// shared/routes; its handler lives in shared/api.
+package main
+
+import "github.com/civicq/civicq/shared/runtime"
+
+func main() { runtime.ServeHTTP("get-contest") }

@@ -1,0 +1,148 @@
+// Command devserver is the local stack's front door (`make dev`): it applies the
+// migrations, loads the demo city, and serves every route of the route table at
+// http://localhost:8080/api/... through the local gateway, which builds the same
+// API Gateway v2 events as the cloud and verifies JWTs as its authorizer would.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/civicq/civicq/shared/config"
+	"github.com/civicq/civicq/shared/demo"
+	"github.com/civicq/civicq/shared/gateway"
+	"github.com/civicq/civicq/shared/jwtauth"
+	"github.com/civicq/civicq/shared/localdev"
+	"github.com/civicq/civicq/shared/registry"
+	"github.com/civicq/civicq/shared/routes"
+)
+
+func main() {
+	addr := flag.String("addr", envOr("LISTEN_ADDR", "127.0.0.1:8080"), "address to listen on")
+	logFile := flag.String("log", envOr("FUNCTION_LOG", ".local/logs/functions.log"), "file receiving the functions' logs and EMF metrics (- for stdout)")
+	loadDemo := flag.Bool("demo", true, "load the demo city (idempotent)")
+	prepareOnly := flag.Bool("prepare", false, "apply migrations and load the demo city, then exit")
+	flag.Parse()
+	if err := run(*addr, *logFile, *loadDemo, *prepareOnly); err != nil {
+		fmt.Fprintln(os.Stderr, "devserver:", err)
+		os.Exit(1)
+	}
+}
+
+func run(addr, logFile string, loadDemo, prepareOnly bool) error {
+	// One process serves many requests at once here, unlike one Lambda environment:
+	// give each function's pools room unless told otherwise.
+	setDefault("DB_MAX_CONNS", "8")
+	setDefault("REDIS_POOL_SIZE", "32")
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return err
+	}
+	if cfg.DatabaseURL == "" {
+		return errors.New("DATABASE_URL is not set: start the services with `make dev` (or eval \"$(scripts/services.sh env)\")")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	summary, err := localdev.Prepare(ctx, cfg.DatabaseURL, loadDemo)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, summary)
+	if prepareOnly {
+		return nil
+	}
+
+	if logFile != "-" {
+		if err := os.MkdirAll(filepath.Dir(logFile), 0o755); err != nil {
+			return err
+		}
+		f, err := os.OpenFile(logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		// Functions log to stdout as in Lambda; locally that stream goes to a file.
+		os.Stdout = f
+	}
+
+	mounts, closeAll, err := registry.Mounts(cfg)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	auth, err := authorizer(ctx)
+	if err != nil {
+		return err
+	}
+	gw, err := gateway.New(mounts, auth, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Addr: addr, Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	base := "http://" + strings.Replace(addr, "127.0.0.1", "localhost", 1)
+	fmt.Fprintf(os.Stderr, "\nCivicQ local gateway: %s/api/ (%d routes)\n", base, len(mounts))
+	for _, r := range routes.Table {
+		fmt.Fprintf(os.Stderr, "  %-6s %-45s -> %s\n", r.Method, r.Path, r.Name)
+	}
+	fmt.Fprintf(os.Stderr, "\ntry:\n  curl -s %s/api/cities/%s/ballot | head -c 600; echo\n", base, demo.CitySlug)
+	if logFile != "-" {
+		fmt.Fprintf(os.Stderr, "function logs and EMF metrics: %s\n", logFile)
+	}
+	if auth == nil {
+		fmt.Fprintln(os.Stderr, "JWT authorizer: off (set JWT_ISSUER, JWT_JWKS_URL and JWT_AUDIENCE to check tokens on caller routes)")
+	}
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// authorizer configures JWT verification like the HTTP API's authorizer: an
+// issuer, a JWKS URL (given directly, never discovered) and the accepted audiences.
+func authorizer(ctx context.Context) (gateway.Authorizer, error) {
+	issuer, jwks := os.Getenv("JWT_ISSUER"), os.Getenv("JWT_JWKS_URL")
+	if issuer == "" && jwks == "" {
+		return nil, nil
+	}
+	var auds []string
+	for _, a := range strings.Split(os.Getenv("JWT_AUDIENCE"), ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			auds = append(auds, a)
+		}
+	}
+	a, err := jwtauth.New(ctx, jwtauth.Config{Issuer: issuer, JWKSURL: jwks, Audiences: auds})
+	if err != nil {
+		return nil, err // an untyped nil: a nil *Authorizer in the interface would not be nil
+	}
+	return a, nil
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func setDefault(name, value string) {
+	if os.Getenv(name) == "" {
+		_ = os.Setenv(name, value)
+	}
+}

@@ -1,0 +1,35 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/civicq/civicq/shared/cache"
+	"github.com/civicq/civicq/shared/store"
+)
+
+// Deps are what handlers are built from. The runtime builds them once per
+// execution environment; tests build them against the real test servers.
+type Deps struct {
+	Function string
+	Store    *store.Store
+	Cache    *cache.Cache // nil: no Redis, every read goes to Postgres
+	Log      *slog.Logger
+	Now      func() time.Time
+}
+
+// Constructor builds one route's handler.
+type Constructor func(*Deps) http.Handler
+
+// Handlers maps each route-table name to its handler constructor. The route test
+// checks that every row of routes.Table has one.
+func Handlers() map[string]Constructor {
+	return map[string]Constructor{
+		"health":        Health,
+		"list-cities":   ListCities,
+		"get-ballot":    Ballot,
+		"get-contest":   Contest,
+		"get-candidate": Candidate,
+	}
+}

@@ -1,0 +1,68 @@
+// Package api holds CivicQ's HTTP handlers, one file per resource. Each takes its
+// dependencies as a *Deps and is plain net/http: the shared runtime adapts it to
+// API Gateway events, so handlers never see AWS types.
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/civicq/civicq/shared/store"
+)
+
+// ErrorBody is the JSON error envelope every route answers with:
+// {"error": {"code": "city_not_found", "message": "..."}}.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is a machine-readable code and a sentence for people.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// WriteError writes the error envelope. Errors are never cached by CloudFront.
+func WriteError(w http.ResponseWriter, status int, code, message string) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(ErrorBody{Error: ErrorDetail{Code: code, Message: message}})
+}
+
+// retryAfterSeconds is what a 503 tells clients to wait: long enough for a proxy
+// failover, short enough that a resident retrying by hand is not kept waiting.
+const retryAfterSeconds = 5
+
+// writeStoreError turns a store error into the right response: 404 for what does
+// not exist, 503 with Retry-After when the database is down, 500 (logged, with no
+// detail leaked to the client) for anything else.
+func writeStoreError(w http.ResponseWriter, r *http.Request, log *slog.Logger, notFoundCode, notFoundMsg string, err error) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		WriteError(w, http.StatusNotFound, notFoundCode, notFoundMsg)
+	case errors.Is(err, store.ErrUnavailable):
+		log.ErrorContext(r.Context(), "database unavailable", "error", err.Error())
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+		WriteError(w, http.StatusServiceUnavailable, "unavailable", "The service is briefly unavailable. Please try again in a few seconds.")
+	default:
+		log.ErrorContext(r.Context(), "request failed", "error", err.Error())
+		WriteError(w, http.StatusInternalServerError, "internal", "Something went wrong on our side. It has been logged.")
+	}
+}
+
+// writeCachedJSON writes a JSON body that public caches may keep for maxAge seconds
+// (CloudFront honours s-maxage; browsers keep it a shorter while). stale-if-error
+// lets CloudFront keep serving the ballot through a backend outage.
+func writeCachedJSON(w http.ResponseWriter, body []byte, browserMaxAge, cdnMaxAge int) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(browserMaxAge)+", s-maxage="+strconv.Itoa(cdnMaxAge)+
+		", stale-while-revalidate=60, stale-if-error=86400")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}

@@ -1,0 +1,135 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/civicq/civicq/shared/metrics"
+	"github.com/civicq/civicq/shared/testenv"
+)
+
+func newTestCache(t *testing.T, addr string) *Cache {
+	t.Helper()
+	rdb := NewClient(Options{Addr: addr, Timeout: 150 * time.Millisecond, PoolSize: 4})
+	t.Cleanup(func() { _ = rdb.Close() })
+	return New(rdb, testenv.KeyPrefix(t), nil)
+}
+
+// counting returns a loader that counts its calls and yields the given value.
+func counting(calls *atomic.Int32, val string) Loader {
+	return func(context.Context) ([]byte, error) {
+		calls.Add(1)
+		return []byte(val), nil
+	}
+}
+
+func TestCityCacheAsideAndInvalidation(t *testing.T) {
+	c := newTestCache(t, testenv.RedisAddr(t))
+	inv := metrics.NewInvocation("test", false)
+	ctx := metrics.WithInvocation(context.Background(), inv)
+	var calls atomic.Int32
+
+	v, err := c.City(ctx, "riverton", "ballot", time.Minute, counting(&calls, "one"))
+	require.NoError(t, err)
+	require.Equal(t, "one", string(v))
+	v, err = c.City(ctx, "riverton", "ballot", time.Minute, counting(&calls, "two"))
+	require.NoError(t, err)
+	require.Equal(t, "one", string(v), "second read must come from Redis")
+	require.EqualValues(t, 1, calls.Load())
+
+	// Another city's invalidation leaves this one cached.
+	require.NoError(t, c.InvalidateCity(ctx, "lakeview"))
+	v, _ = c.City(ctx, "riverton", "ballot", time.Minute, counting(&calls, "two"))
+	require.Equal(t, "one", string(v))
+
+	require.NoError(t, c.InvalidateCity(ctx, "riverton"))
+	v, err = c.City(ctx, "riverton", "ballot", time.Minute, counting(&calls, "two"))
+	require.NoError(t, err)
+	require.Equal(t, "two", string(v), "invalidation must make the old entry unreachable")
+	require.EqualValues(t, 2, calls.Load())
+}
+
+// A reader that loaded before a write must not be able to put its stale value where
+// readers after the write will find it.
+func TestStaleFillCannotOutliveInvalidation(t *testing.T) {
+	c := newTestCache(t, testenv.RedisAddr(t))
+	ctx := context.Background()
+	slowLoad := func(ctx context.Context) ([]byte, error) {
+		// The write (and its invalidation) lands while this reader is loading.
+		require.NoError(t, c.InvalidateCity(ctx, "riverton"))
+		return []byte("stale"), nil
+	}
+	_, err := c.City(ctx, "riverton", "ballot", time.Minute, slowLoad)
+	require.NoError(t, err)
+	var calls atomic.Int32
+	v, err := c.City(ctx, "riverton", "ballot", time.Minute, counting(&calls, "fresh"))
+	require.NoError(t, err)
+	require.Equal(t, "fresh", string(v))
+}
+
+func TestLoaderErrorsPassThroughAndAreNotCached(t *testing.T) {
+	c := newTestCache(t, testenv.RedisAddr(t))
+	boom := errors.New("boom")
+	_, err := c.City(context.Background(), "riverton", "x", time.Minute, func(context.Context) ([]byte, error) { return nil, boom })
+	require.ErrorIs(t, err, boom)
+	var calls atomic.Int32
+	v, err := c.City(context.Background(), "riverton", "x", time.Minute, counting(&calls, "ok"))
+	require.NoError(t, err)
+	require.Equal(t, "ok", string(v))
+}
+
+// closedPort returns an address on which nothing listens.
+func closedPort(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return addr
+}
+
+func TestRedisDownFailsOpenFastAndOpensBreaker(t *testing.T) {
+	c := newTestCache(t, closedPort(t))
+	inv := metrics.NewInvocation("test", false)
+	ctx := metrics.WithInvocation(context.Background(), inv)
+	var calls atomic.Int32
+	start := time.Now()
+	for i := 0; i < 50; i++ {
+		v, err := c.City(ctx, "riverton", "ballot", time.Minute, counting(&calls, "db"))
+		require.NoError(t, err)
+		require.Equal(t, "db", string(v))
+	}
+	require.EqualValues(t, 50, calls.Load(), "every read must fall back to the loader")
+	require.Less(t, time.Since(start), 2*time.Second)
+	require.False(t, c.available(), "the breaker must be open after a failure")
+	require.Error(t, c.InvalidateCity(ctx, "riverton"), "invalidate must report the redis error")
+}
+
+func TestBreakerClosesAfterCooldown(t *testing.T) {
+	addr := testenv.RedisAddr(t)
+	c := newTestCache(t, addr)
+	c.SetCooldown(50 * time.Millisecond)
+	c.fail(context.Background(), "test", errors.New("simulated"))
+	var calls atomic.Int32
+	_, _ = c.City(context.Background(), "riverton", "b", time.Minute, counting(&calls, "db"))
+	_, _ = c.City(context.Background(), "riverton", "b", time.Minute, counting(&calls, "db"))
+	require.EqualValues(t, 2, calls.Load(), "while open, Redis is skipped and nothing is cached")
+	time.Sleep(60 * time.Millisecond)
+	_, _ = c.City(context.Background(), "riverton", "b", time.Minute, counting(&calls, "db"))
+	_, _ = c.City(context.Background(), "riverton", "b", time.Minute, counting(&calls, "db"))
+	require.EqualValues(t, 3, calls.Load(), "after the cooldown Redis is used again")
+}
+
+func TestNilCacheLoadsEveryTime(t *testing.T) {
+	var c *Cache
+	var calls atomic.Int32
+	_, err := c.City(context.Background(), "riverton", "b", time.Minute, counting(&calls, "db"))
+	require.NoError(t, err)
+	require.NoError(t, c.InvalidateCity(context.Background(), "riverton"))
+	require.EqualValues(t, 1, calls.Load())
+}

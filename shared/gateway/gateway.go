@@ -1,0 +1,305 @@
+// Package gateway is the local stand-in for API Gateway's HTTP API. It serves every
+// row of the route table, turns each HTTP request into the payload-2.0 event the
+// cloud would send (path parameters, lowercased headers, cookies, JWT claims under
+// requestContext.authorizer.jwt), verifies bearer tokens as the JWT authorizer
+// would, and invokes the function's handler through aws-lambda-go's own entry path
+// (lambda.Handler.Invoke on the JSON payload), so a function cannot tell it apart
+// from the cloud.
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/google/uuid"
+
+	"github.com/civicq/civicq/shared/api"
+	"github.com/civicq/civicq/shared/jwtauth"
+	"github.com/civicq/civicq/shared/routes"
+)
+
+// maxPayload is API Gateway's own limit on a request payload.
+const maxPayload = 10 << 20
+
+// Authorizer verifies an Authorization header; *jwtauth.Authorizer is one.
+type Authorizer interface {
+	Authorize(ctx context.Context, header string) (jwtauth.Result, error)
+}
+
+// Mount is one route row served by one function's Lambda handler.
+type Mount struct {
+	Route   routes.Route
+	Handler lambda.Handler
+}
+
+// Gateway is an http.Handler serving the mounted routes under their paths.
+type Gateway struct {
+	mux    *http.ServeMux
+	mounts map[string]Mount // by name
+	auth   Authorizer
+	log    *slog.Logger
+	// Fallback serves what is not under /api (the web app, later).
+	Fallback http.Handler
+}
+
+// New mounts the routes. auth may be nil when no route needs a caller; a caller
+// route then answers 401, as an HTTP API with a broken authorizer would.
+func New(mounts []Mount, auth Authorizer, log *slog.Logger) (*Gateway, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	g := &Gateway{mux: http.NewServeMux(), mounts: map[string]Mount{}, auth: auth, log: log}
+	byPath := map[string]map[string]Mount{}
+	for _, m := range mounts {
+		if m.Handler == nil {
+			return nil, errors.New("gateway: route " + m.Route.Name + " has no handler")
+		}
+		if _, dup := g.mounts[m.Route.Name]; dup {
+			return nil, errors.New("gateway: route " + m.Route.Name + " mounted twice")
+		}
+		g.mounts[m.Route.Name] = m
+		if byPath[m.Route.Path] == nil {
+			byPath[m.Route.Path] = map[string]Mount{}
+		}
+		byPath[m.Route.Path][m.Route.Method] = m
+	}
+	for path, methods := range byPath {
+		g.mux.Handle(path, g.dispatch(methods))
+	}
+	return g, nil
+}
+
+// Mounted reports whether a route name is served.
+func (g *Gateway) Mounted(name string) bool {
+	_, ok := g.mounts[name]
+	return ok
+}
+
+// ServeHTTP routes a request as the HTTP API would.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if g.Fallback != nil && r.URL.Path != "/api" && !strings.HasPrefix(r.URL.Path, "/api/") {
+		g.Fallback.ServeHTTP(w, r)
+		return
+	}
+	if _, pattern := g.mux.Handler(r); pattern == "" {
+		gatewayMessage(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	g.mux.ServeHTTP(w, r)
+}
+
+// dispatch picks the function for the request's method among the rows that share
+// one path. API Gateway itself answers 404 for an unrouted method; CivicQ answers
+// 405 with the allowed methods, which tells a client what it did wrong.
+func (g *Gateway) dispatch(methods map[string]Mount) http.Handler {
+	allowed := make([]string, 0, len(methods))
+	for m := range methods {
+		allowed = append(allowed, m)
+	}
+	sort.Strings(allowed)
+	allow := strings.Join(allowed, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m, ok := methods[r.Method]
+		if !ok {
+			w.Header().Set("Allow", allow)
+			api.WriteError(w, http.StatusMethodNotAllowed, "method_not_allowed", "This URL accepts "+allow+" only.")
+			return
+		}
+		g.invoke(w, r, m)
+	})
+}
+
+func (g *Gateway) invoke(w http.ResponseWriter, r *http.Request, m Mount) {
+	start := time.Now()
+	status := g.serve(w, r, m)
+	g.log.Debug("gateway", "method", r.Method, "path", r.URL.Path, "function", m.Route.Name,
+		"status", status, "ms", float64(time.Since(start).Microseconds())/1000)
+}
+
+func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, m Mount) int {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPayload))
+	if err != nil {
+		return gatewayMessage(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+	}
+	ev := Event(r, m.Route, body)
+	if m.Route.NeedsCaller() {
+		if g.auth == nil {
+			return gatewayMessage(w, http.StatusUnauthorized, "Unauthorized")
+		}
+		res, err := g.auth.Authorize(r.Context(), r.Header.Get("Authorization"))
+		if err != nil {
+			g.log.Info("gateway: token refused", "function", m.Route.Name, "error", err.Error())
+			return gatewayMessage(w, http.StatusUnauthorized, "Unauthorized")
+		}
+		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: res.Claims, Scopes: res.Scopes},
+		}
+	}
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return gatewayMessage(w, http.StatusInternalServerError, "Internal Server Error")
+	}
+
+	// What the Lambda service gives a handler: a deadline from the function's
+	// timeout and the Lambda context with a request id.
+	ctx, cancel := context.WithTimeout(r.Context(), time.Duration(m.Route.Timeout)*time.Second)
+	defer cancel()
+	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
+		AwsRequestID:       uuid.NewString(),
+		InvokedFunctionArn: "arn:aws:lambda:local:000000000000:function:" + m.Route.Name,
+	})
+	out, err := m.Handler.Invoke(ctx, payload)
+	if err != nil {
+		// A Go error from a function is what API Gateway turns into a bare 500.
+		g.log.Error("gateway: function returned an error", "function", m.Route.Name, "error", err.Error())
+		return gatewayMessage(w, http.StatusInternalServerError, "Internal Server Error")
+	}
+	var resp events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode == 0 {
+		g.log.Error("gateway: function returned no valid response", "function", m.Route.Name)
+		return gatewayMessage(w, http.StatusInternalServerError, "Internal Server Error")
+	}
+	return writeResponse(w, resp)
+}
+
+// Event builds the API Gateway v2 HTTP event for a request routed to row.
+func Event(r *http.Request, row routes.Route, body []byte) events.APIGatewayV2HTTPRequest {
+	now := time.Now().UTC()
+	headers := map[string]string{}
+	var cookies []string
+	for name, vals := range r.Header {
+		lname := strings.ToLower(name)
+		if lname == "cookie" {
+			for _, v := range vals {
+				for _, c := range strings.Split(v, ";") {
+					if c = strings.TrimSpace(c); c != "" {
+						cookies = append(cookies, c)
+					}
+				}
+			}
+			continue
+		}
+		headers[lname] = strings.Join(vals, ",")
+	}
+	if r.Host != "" {
+		headers["host"] = r.Host
+	}
+	var query map[string]string
+	if q := r.URL.Query(); len(q) > 0 {
+		query = make(map[string]string, len(q))
+		for k, v := range q {
+			query[k] = strings.Join(v, ",")
+		}
+	}
+	var params map[string]string
+	if names := row.PathParams(); len(names) > 0 {
+		params = make(map[string]string, len(names))
+		for _, n := range names {
+			params[n] = r.PathValue(n)
+		}
+	}
+	sourceIP, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		sourceIP = r.RemoteAddr
+	}
+	ev := events.APIGatewayV2HTTPRequest{
+		Version:               "2.0",
+		RouteKey:              row.Pattern(),
+		RawPath:               r.URL.EscapedPath(),
+		RawQueryString:        r.URL.RawQuery,
+		Cookies:               cookies,
+		Headers:               headers,
+		QueryStringParameters: query,
+		PathParameters:        params,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RouteKey:     row.Pattern(),
+			AccountID:    "000000000000",
+			Stage:        "$default",
+			RequestID:    newRequestID(),
+			APIID:        "local",
+			DomainName:   hostOnly(r.Host),
+			DomainPrefix: strings.SplitN(hostOnly(r.Host), ".", 2)[0],
+			Time:         now.Format("02/Jan/2006:15:04:05 -0700"),
+			TimeEpoch:    now.UnixMilli(),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
+				Method:    r.Method,
+				Path:      r.URL.EscapedPath(),
+				Protocol:  r.Proto,
+				SourceIP:  sourceIP,
+				UserAgent: r.UserAgent(),
+			},
+		},
+	}
+	if len(body) > 0 {
+		// HTTP APIs pass text through and base64-encode anything else.
+		if utf8.Valid(body) {
+			ev.Body = string(body)
+		} else {
+			ev.Body = base64.StdEncoding.EncodeToString(body)
+			ev.IsBase64Encoded = true
+		}
+	}
+	return ev
+}
+
+func writeResponse(w http.ResponseWriter, resp events.APIGatewayV2HTTPResponse) int {
+	h := w.Header()
+	for k, v := range resp.Headers {
+		h.Set(k, v)
+	}
+	for k, vs := range resp.MultiValueHeaders {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	for _, c := range resp.Cookies {
+		h.Add("Set-Cookie", c)
+	}
+	body := []byte(resp.Body)
+	if resp.IsBase64Encoded {
+		decoded, err := base64.StdEncoding.DecodeString(resp.Body)
+		if err != nil {
+			return gatewayMessage(w, http.StatusInternalServerError, "Internal Server Error")
+		}
+		body = decoded
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = w.Write(body)
+	return resp.StatusCode
+}
+
+// gatewayMessage answers as API Gateway itself does, before or instead of a function.
+func gatewayMessage(w http.ResponseWriter, status int, msg string) int {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(`{"message":"` + msg + `"}`))
+	return status
+}
+
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return hostport
+}
+
+// newRequestID makes an id shaped like API Gateway's ("JKJaXmPLvHcESHA=").
+func newRequestID() string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
