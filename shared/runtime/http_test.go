@@ -130,7 +130,9 @@ func TestGuardAnswersEveryFailureWithJSON(t *testing.T) {
 	} {
 		resp := invoke(t, tc.fn, tc.ev)
 		require.Equal(t, tc.status, resp.StatusCode, tc.name)
-		var body struct{ Error struct{ Code, Message string } }
+		var body struct {
+			Error struct{ Code, Message string }
+		}
 		require.NoError(t, json.Unmarshal([]byte(resp.Body), &body), "%s: %s", tc.name, resp.Body)
 		require.Equal(t, tc.code, body.Error.Code, tc.name)
 		require.NotEmpty(t, body.Error.Message, tc.name)
