@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
@@ -258,4 +259,37 @@ func TestHealthOK(t *testing.T) {
 	require.Equal(t, "ok", h.Status)
 	require.Equal(t, map[string]string{"postgres": "ok", "redis": "ok"}, h.Checks)
 	require.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+}
+
+// Clients that accept gzip get the cached compressed bytes as they are; others get
+// the same JSON uncompressed.
+func TestGzipForClientsThatAcceptIt(t *testing.T) {
+	e := newEnv(t, testenv.RedisAddr(t))
+	plain := e.get(t, "/api/cities/riverton/ballot")
+	require.Empty(t, plain.Header().Get("Content-Encoding"))
+	for _, ae := range []string{"gzip", "gzip, deflate, br", "br;q=1.0, gzip;q=0.8", "*"} {
+		req := httptest.NewRequest(http.MethodGet, "/api/cities/riverton/ballot", nil)
+		req.Header.Set("Accept-Encoding", ae)
+		rec := httptest.NewRecorder()
+		e.mux.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusOK, rec.Code)
+		require.Equal(t, "gzip", rec.Header().Get("Content-Encoding"), ae)
+		require.Equal(t, "Accept-Encoding", rec.Header().Get("Vary"))
+		zr, err := gzip.NewReader(rec.Body)
+		require.NoError(t, err)
+		body, err := io.ReadAll(zr)
+		require.NoError(t, err)
+		require.JSONEq(t, plain.Body.String(), string(body))
+		require.Less(t, rec.Body.Len(), plain.Body.Len()/2, "compressed")
+	}
+	for _, ae := range []string{"", "identity", "gzip;q=0", "br"} {
+		req := httptest.NewRequest(http.MethodGet, "/api/cities/riverton/ballot", nil)
+		if ae != "" {
+			req.Header.Set("Accept-Encoding", ae)
+		}
+		rec := httptest.NewRecorder()
+		e.mux.ServeHTTP(rec, req)
+		require.Empty(t, rec.Header().Get("Content-Encoding"), ae)
+		require.JSONEq(t, plain.Body.String(), rec.Body.String(), ae)
+	}
 }

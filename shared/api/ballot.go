@@ -45,14 +45,19 @@ func pathID(w http.ResponseWriter, r *http.Request, name string) (string, bool) 
 	return id, true
 }
 
-// marshal is the loader half of cache-aside: run the query, encode the result.
+// marshal is the loader half of cache-aside: run the query, encode the result as
+// JSON, compress it once for every reader that follows.
 func marshal[T any](query func(ctx context.Context) (T, error)) func(ctx context.Context) ([]byte, error) {
 	return func(ctx context.Context) ([]byte, error) {
 		v, err := query(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return json.Marshal(v)
+		body, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		return compress(body)
 	}
 }
 
@@ -64,7 +69,7 @@ func Ballot(d *Deps) http.Handler {
 		if !ok {
 			return
 		}
-		body, err := d.Cache.City(r.Context(), slug, "ballot", ballotTTL, marshal(func(ctx context.Context) (domain.Ballot, error) {
+		body, err := d.Cache.City(r.Context(), slug, "ballot.json.gz", ballotTTL, marshal(func(ctx context.Context) (domain.Ballot, error) {
 			return d.Store.Ballot(ctx, slug)
 		}))
 		if errors.Is(err, store.ErrNoElection) {
@@ -75,7 +80,7 @@ func Ballot(d *Deps) http.Handler {
 			writeStoreError(w, r, d.Log, "city_not_found", "No city called \""+slug+"\" is on CivicQ.", err)
 			return
 		}
-		writeCachedJSON(w, body, browserMaxAge, cdnMaxAge)
+		writeCachedJSON(w, r, d.Log, body, browserMaxAge, cdnMaxAge)
 	})
 }
 
@@ -90,14 +95,14 @@ func Contest(d *Deps) http.Handler {
 		if !ok {
 			return
 		}
-		body, err := d.Cache.City(r.Context(), slug, "contest:"+id, contestTTL, marshal(func(ctx context.Context) (domain.ContestPage, error) {
+		body, err := d.Cache.City(r.Context(), slug, "contest:"+id+".json.gz", contestTTL, marshal(func(ctx context.Context) (domain.ContestPage, error) {
 			return d.Store.Contest(ctx, slug, id)
 		}))
 		if err != nil {
 			writeStoreError(w, r, d.Log, "contest_not_found", "No such contest in "+slug+".", err)
 			return
 		}
-		writeCachedJSON(w, body, browserMaxAge, cdnMaxAge)
+		writeCachedJSON(w, r, d.Log, body, browserMaxAge, cdnMaxAge)
 	})
 }
 
@@ -112,13 +117,13 @@ func Candidate(d *Deps) http.Handler {
 		if !ok {
 			return
 		}
-		body, err := d.Cache.City(r.Context(), slug, "candidate:"+id, candidateTTL, marshal(func(ctx context.Context) (domain.CandidateProfile, error) {
+		body, err := d.Cache.City(r.Context(), slug, "candidate:"+id+".json.gz", candidateTTL, marshal(func(ctx context.Context) (domain.CandidateProfile, error) {
 			return d.Store.Candidate(ctx, slug, id)
 		}))
 		if err != nil {
 			writeStoreError(w, r, d.Log, "candidate_not_found", "No such candidate in "+slug+".", err)
 			return
 		}
-		writeCachedJSON(w, body, browserMaxAge, cdnMaxAge)
+		writeCachedJSON(w, r, d.Log, body, browserMaxAge, cdnMaxAge)
 	})
 }

@@ -15,7 +15,7 @@ type citiesPage struct {
 // ListCities serves GET /api/cities: every city with its next election.
 func ListCities(d *Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := d.Cache.Global(r.Context(), "cities", citiesTTL, marshal(func(ctx context.Context) (citiesPage, error) {
+		body, err := d.Cache.Global(r.Context(), "cities.json.gz", citiesTTL, marshal(func(ctx context.Context) (citiesPage, error) {
 			cities, err := d.Store.ListCities(ctx)
 			return citiesPage{Cities: cities}, err
 		}))
@@ -23,6 +23,6 @@ func ListCities(d *Deps) http.Handler {
 			writeStoreError(w, r, d.Log, "not_found", "Not found.", err)
 			return
 		}
-		writeCachedJSON(w, body, browserMaxAge, cdnMaxAge)
+		writeCachedJSON(w, r, d.Log, body, browserMaxAge, cdnMaxAge)
 	})
 }

@@ -54,15 +54,3 @@ func writeStoreError(w http.ResponseWriter, r *http.Request, log *slog.Logger, n
 		WriteError(w, http.StatusInternalServerError, "internal", "Something went wrong on our side. It has been logged.")
 	}
 }
-
-// writeCachedJSON writes a JSON body that public caches may keep for maxAge seconds
-// (CloudFront honours s-maxage; browsers keep it a shorter while). stale-if-error
-// lets CloudFront keep serving the ballot through a backend outage.
-func writeCachedJSON(w http.ResponseWriter, body []byte, browserMaxAge, cdnMaxAge int) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(browserMaxAge)+", s-maxage="+strconv.Itoa(cdnMaxAge)+
-		", stale-while-revalidate=60, stale-if-error=86400")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
-}

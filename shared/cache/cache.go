@@ -12,6 +12,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -70,6 +71,11 @@ type Cache struct {
 	cooldown time.Duration
 	// openUntil holds the UnixNano time until which Redis is skipped after a failure.
 	openUntil atomic.Int64
+	// seen remembers the last version read per city, so a read can fetch the
+	// version and the value under that version in one pipelined round trip.
+	seen sync.Map // city -> string
+	// local keeps recent values in memory for a short while (see local.go).
+	local *local
 }
 
 // New wraps a client. prefix namespaces every key ("cq:" in production, a random one
@@ -78,8 +84,12 @@ func New(rdb redis.Cmdable, prefix string, log *slog.Logger) *Cache {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Cache{rdb: rdb, prefix: prefix, log: log, cooldown: 2 * time.Second}
+	return &Cache{rdb: rdb, prefix: prefix, log: log, cooldown: 2 * time.Second, local: newLocal(0, 0)}
 }
+
+// SetLocalTTL turns on the in-memory tier (local.go) with the given lifetime,
+// holding at most max values; 0 turns it off.
+func (c *Cache) SetLocalTTL(ttl time.Duration, max int) { c.local = newLocal(ttl, max) }
 
 // SetCooldown sets how long Redis is skipped after an error (tests shorten it).
 func (c *Cache) SetCooldown(d time.Duration) { c.cooldown = d }
@@ -109,15 +119,6 @@ func (c *Cache) Ping(ctx context.Context) error {
 
 func (c *Cache) versionKey(city string) string { return c.prefix + "city:" + city + ":v" }
 
-// cityVersion returns the city's current cache version ("0" before the first write).
-func (c *Cache) cityVersion(ctx context.Context, city string) (string, error) {
-	v, err := c.rdb.Get(ctx, c.versionKey(city)).Result()
-	if errors.Is(err, redis.Nil) {
-		return "0", nil
-	}
-	return v, err
-}
-
 // Loader produces the value to cache on a miss.
 type Loader func(ctx context.Context) ([]byte, error)
 
@@ -126,22 +127,50 @@ type Loader func(ctx context.Context) ([]byte, error)
 // unreachable at once, and a reader that loaded before a write can only fill the old
 // version's key: no stale value outlives the write that changed it.
 //
+// A hit costs one round trip: the version and the value under the last version this
+// environment saw are fetched in one pipeline, and only when the version has moved
+// is the value fetched again under the new one.
+//
 // Errors from load are returned as they are; Redis errors never are.
 func (c *Cache) City(ctx context.Context, city, name string, ttl time.Duration, load Loader) ([]byte, error) {
-	if c == nil || !c.available() {
+	if c == nil {
 		return load(ctx)
 	}
 	m := metrics.FromContext(ctx)
-	ver, err := c.cityVersion(ctx, city)
-	if err != nil {
+	now := time.Now()
+	if val, ok := c.local.get(city, name, now); ok {
+		m.CacheHit()
+		m.Count("CacheLocalHits", 1)
+		return val, nil
+	}
+	if !c.available() {
+		return load(ctx)
+	}
+	last := "0"
+	if v, ok := c.seen.Load(city); ok {
+		last = v.(string)
+	}
+	pipe := c.rdb.Pipeline()
+	verCmd := pipe.Get(ctx, c.versionKey(city))
+	valCmd := pipe.Get(ctx, c.valueKey(city, last, name))
+	_, _ = pipe.Exec(ctx) // each command carries its own error
+	ver, err := verCmd.Result()
+	switch {
+	case errors.Is(err, redis.Nil):
+		ver = "0"
+	case err != nil:
 		c.fail(ctx, "get version", err)
 		return load(ctx)
 	}
-	key := c.prefix + "city:" + city + ":" + ver + ":" + name
-	val, err := c.rdb.Get(ctx, key).Bytes()
+	if ver != last {
+		c.seen.Store(city, ver)
+		valCmd = c.rdb.Get(ctx, c.valueKey(city, ver, name))
+	}
+	val, err := valCmd.Bytes()
 	switch {
 	case err == nil:
 		m.CacheHit()
+		c.local.put(city, name, val, now)
 		return val, nil
 	case !errors.Is(err, redis.Nil):
 		c.fail(ctx, "get", err)
@@ -152,16 +181,25 @@ func (c *Cache) City(ctx context.Context, city, name string, ttl time.Duration, 
 	if err != nil {
 		return nil, err
 	}
-	if err := c.rdb.Set(ctx, key, val, ttl).Err(); err != nil {
+	// Not kept in memory: only values read back from Redis are known to belong to
+	// the current version, so the next read (a Redis hit) fills the local tier.
+	if err := c.rdb.Set(ctx, c.valueKey(city, ver, name), val, ttl).Err(); err != nil {
 		c.fail(ctx, "set", err)
 	}
 	return val, nil
 }
 
+func (c *Cache) valueKey(city, version, name string) string {
+	return c.prefix + "city:" + city + ":" + version + ":" + name
+}
+
+// globalCity is the version key of data that belongs to no one city.
+const globalCity = "_all"
+
 // Global is City for data that belongs to no one city (the list of cities), under
 // its own version key "all".
 func (c *Cache) Global(ctx context.Context, name string, ttl time.Duration, load Loader) ([]byte, error) {
-	return c.City(ctx, "_all", name, ttl, load)
+	return c.City(ctx, globalCity, name, ttl, load)
 }
 
 // InvalidateCity bumps a city's version (and the global one, since lists of cities
@@ -171,9 +209,11 @@ func (c *Cache) InvalidateCity(ctx context.Context, city string) error {
 	if c == nil {
 		return nil
 	}
+	c.local.dropCity(city)
+	c.local.dropCity(globalCity)
 	pipe := c.rdb.TxPipeline()
 	pipe.Incr(ctx, c.versionKey(city))
-	pipe.Incr(ctx, c.versionKey("_all"))
+	pipe.Incr(ctx, c.versionKey(globalCity))
 	if _, err := pipe.Exec(ctx); err != nil {
 		c.fail(ctx, "invalidate", err)
 		return err

@@ -133,3 +133,41 @@ func TestNilCacheLoadsEveryTime(t *testing.T) {
 	require.NoError(t, c.InvalidateCity(context.Background(), "riverton"))
 	require.EqualValues(t, 1, calls.Load())
 }
+
+func TestLocalTierServesForItsTTLAndInvalidationClearsIt(t *testing.T) {
+	c := newTestCache(t, testenv.RedisAddr(t))
+	c.SetLocalTTL(200*time.Millisecond, 16)
+	ctx := context.Background()
+	var calls atomic.Int32
+	_, _ = c.City(ctx, "riverton", "b", time.Minute, counting(&calls, "v1")) // miss: fill Redis
+	_, _ = c.City(ctx, "riverton", "b", time.Minute, counting(&calls, "v1")) // Redis hit: fill memory
+
+	// Another environment's write: Redis moves on, this environment's memory does not
+	// until its TTL runs out.
+	other := New(c.rdb, c.prefix, nil)
+	require.NoError(t, other.InvalidateCity(ctx, "riverton"))
+	v, _ := c.City(ctx, "riverton", "b", time.Minute, counting(&calls, "v2"))
+	require.Equal(t, "v1", string(v), "served from memory within its TTL")
+	time.Sleep(250 * time.Millisecond)
+	v, _ = c.City(ctx, "riverton", "b", time.Minute, counting(&calls, "v2"))
+	require.Equal(t, "v2", string(v), "after the TTL the new version shows")
+
+	// This environment's own write shows at once.
+	_, _ = c.City(ctx, "riverton", "b", time.Minute, counting(&calls, "v2")) // memory filled again
+	require.NoError(t, c.InvalidateCity(ctx, "riverton"))
+	v, _ = c.City(ctx, "riverton", "b", time.Minute, counting(&calls, "v3"))
+	require.Equal(t, "v3", string(v))
+}
+
+func TestLocalTierIsBounded(t *testing.T) {
+	l := newLocal(time.Minute, 4)
+	now := time.Now()
+	for i := 0; i < 10; i++ {
+		l.put("c", string(rune('a'+i)), []byte("x"), now)
+		require.LessOrEqual(t, len(l.entries), 4)
+	}
+	_, ok := l.get("c", "j", now)
+	require.True(t, ok)
+	_, ok = l.get("c", "j", now.Add(time.Minute))
+	require.False(t, ok, "expired")
+}

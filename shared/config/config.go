@@ -39,6 +39,9 @@ type Config struct {
 	RedisPoolSize int
 	// CachePrefix namespaces every key (tests use one prefix each).
 	CachePrefix string
+	// CacheLocalTTL is how long an environment keeps a value read from Redis in
+	// memory (shared/cache/local.go); 0 turns the memory tier off.
+	CacheLocalTTL time.Duration
 
 	// MetricsNamespace is the CloudWatch namespace of the EMF documents.
 	MetricsNamespace string
@@ -66,6 +69,7 @@ func FromEnv() (Config, error) {
 	c.RedisTLS = boolVar("REDIS_TLS", false, &errs)
 	c.RedisTimeout = durationVar("REDIS_TIMEOUT", 150*time.Millisecond, &errs)
 	c.RedisPoolSize = intVar("REDIS_POOL_SIZE", 4, &errs)
+	c.CacheLocalTTL = durationVar("CACHE_LOCAL_TTL", time.Second, &errs, true)
 	if c.DBMaxConns < 1 {
 		errs = append(errs, fmt.Errorf("DB_MAX_CONNS must be at least 1"))
 	}
@@ -110,13 +114,13 @@ func boolVar(name string, def bool, errs *[]error) bool {
 	return b
 }
 
-func durationVar(name string, def time.Duration, errs *[]error) time.Duration {
+func durationVar(name string, def time.Duration, errs *[]error, allowZero ...bool) time.Duration {
 	v := os.Getenv(name)
 	if v == "" {
 		return def
 	}
 	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
+	if err != nil || d < 0 || (d == 0 && len(allowZero) == 0) {
 		*errs = append(*errs, fmt.Errorf("%s=%q is not a positive duration such as 150ms", name, v))
 		return def
 	}

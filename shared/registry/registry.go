@@ -40,7 +40,8 @@ func Build(name string, cfg config.Config) (*Function, error) {
 		if err != nil {
 			return nil, err
 		}
-		h := rt.HTTPHandler(row, build(rt.Deps()))
+		// lambda.NewHandler wraps it exactly as lambda.Start does.
+		h := rt.LambdaHandler(row, build(rt.Deps()))
 		return &Function{Name: name, Handler: lambda.NewHandler(h), Close: rt.Close, Runtime: rt}, nil
 	}
 	switch name {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
@@ -21,6 +22,12 @@ import (
 
 // HTTPFunc is the Lambda handler signature of every HTTP function.
 type HTTPFunc func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+
+// LambdaHandler is what an HTTP function hands to lambda.Start (and the local
+// gateway invokes): HTTPHandler behind the raw-bytes lambda.Handler interface.
+func (rt *Runtime) LambdaHandler(row routes.Route, h http.Handler) lambda.Handler {
+	return lambdaHandler{fn: rt.HTTPHandler(row, h)}
+}
 
 // HTTPHandler adapts a route's handler to API Gateway v2 events. The returned
 // function never returns a Go error: API Gateway would turn one into a bare 502, so

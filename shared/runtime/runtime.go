@@ -65,6 +65,7 @@ func New(cfg config.Config) (*Runtime, error) {
 			TLS: cfg.RedisTLS, Timeout: cfg.RedisTimeout, PoolSize: cfg.RedisPoolSize,
 		})
 		c = cache.New(rt.redis, cfg.CachePrefix, log)
+		c.SetLocalTTL(cfg.CacheLocalTTL, 256)
 	}
 	rt.deps = &api.Deps{
 		Function: cfg.Function,
@@ -108,7 +109,7 @@ func ServeHTTP(name string) {
 	if err != nil {
 		fail(err)
 	}
-	lambda.StartWithOptions(rt.HTTPHandler(row, build(rt.Deps())), lambda.WithEnableSIGTERM(rt.Close))
+	lambda.StartWithOptions(rt.LambdaHandler(row, build(rt.Deps())), lambda.WithEnableSIGTERM(rt.Close))
 }
 
 // fail reports an init error the way Lambda shows it (the log, then a failed init)
