@@ -8,14 +8,18 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/google/uuid"
 
@@ -87,8 +91,38 @@ func run(name, eventPath string, timeout time.Duration) error {
 		pretty.Write(out)
 	}
 	fmt.Fprintln(stdout, pretty.String())
+	if body, ok := readableBody(out); ok {
+		fmt.Fprintf(os.Stderr, "invoke: body, decoded (%d bytes):\n%s\n", len(body), body)
+	}
 	fmt.Fprintf(os.Stderr, "invoke: %s ran in %v\n", name, elapsed.Round(time.Microsecond))
 	return nil
+}
+
+// readableBody undoes what a browser would for an HTTP response whose body is
+// base64 (binary) and gzip-encoded, so a developer can read cached answers.
+func readableBody(out []byte) (string, bool) {
+	var resp events.APIGatewayV2HTTPResponse
+	if json.Unmarshal(out, &resp) != nil || !resp.IsBase64Encoded {
+		return "", false
+	}
+	raw, err := base64.StdEncoding.DecodeString(resp.Body)
+	if err != nil {
+		return "", false
+	}
+	if strings.EqualFold(resp.Headers["Content-Encoding"], "gzip") {
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return "", false
+		}
+		if raw, err = io.ReadAll(zr); err != nil {
+			return "", false
+		}
+	}
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, raw, "", "  ") != nil {
+		return string(raw), true
+	}
+	return pretty.String(), true
 }
 
 func readEvent(path string) ([]byte, error) {
