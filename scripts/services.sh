@@ -29,11 +29,17 @@ set -euo pipefail
 
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 STATE_DIR="$ROOT/.local"
-PG_DIR="$STATE_DIR/pg"
-PG_DATA="$PG_DIR/data"
-PG_SOCK_DIR="$PG_DIR"
-PG_LOG="$PG_DIR/postgres.log"
-PG_INITDB_LOG="$PG_DIR/initdb.log"
+PG_LINK="$STATE_DIR/pg"
+set_pg_paths() { # DIR
+  PG_DIR="$1"
+  PG_DATA="$PG_DIR/data"
+  PG_SOCK_DIR="$PG_DIR"
+  PG_LOG="$PG_DIR/postgres.log"
+  PG_INITDB_LOG="$PG_DIR/initdb.log"
+}
+# .local/pg is normally a folder; it is a link when the repository sits where the
+# server's user cannot reach (see prepare_pg_dir).
+if [[ -L $PG_LINK ]]; then set_pg_paths "$(readlink -f "$PG_LINK")"; else set_pg_paths "$PG_LINK"; fi
 REDIS_DIR="$STATE_DIR/redis"
 REDIS_PID="$REDIS_DIR/redis.pid"
 REDIS_LOG="$REDIS_DIR/redis.log"
@@ -364,7 +370,22 @@ prepare_pg_dir() {
   # Only touch files not already owned by the cluster user (cheap on every `up`).
   find "$PG_DIR" ! -user "$PG_OWNER" -exec chown -h "$PG_OWNER:$group" {} + ||
     die "could not chown $PG_DIR to $PG_OWNER"
-  # The cluster user needs search (x) permission on every parent directory.
+  # The cluster user needs search (x) permission on every parent directory. A
+  # checkout in a private folder (mktemp -d, a CI workspace) does not give it: then
+  # the cluster lives in a folder of its own under /var/tmp, named after this
+  # checkout, and .local/pg links to it, so `up`, `down` and `reset` still find it.
+  if ! "${RUN_AS[@]}" test -w "$PG_DIR" -a -x "$PG_DIR" && [[ ! -L $PG_LINK ]]; then
+    local outside
+    outside="/var/tmp/civicq-$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)/pg"
+    log "postgres: '$PG_OWNER' cannot reach $PG_DIR; keeping the cluster in $outside (linked from .local/pg)"
+    mkdir -p "$outside"
+    chmod 755 "$(dirname "$outside")"
+    rm -rf "$PG_LINK"
+    ln -s "$outside" "$PG_LINK"
+    set_pg_paths "$outside"
+    find "$PG_DIR" ! -user "$PG_OWNER" -exec chown -h "$PG_OWNER:$group" {} + ||
+      die "could not chown $PG_DIR to $PG_OWNER"
+  fi
   if ! "${RUN_AS[@]}" test -w "$PG_DIR" -a -x "$PG_DIR"; then
     local path="" part
     local -a parts
@@ -705,7 +726,7 @@ cmd_down() {
 
 cmd_reset() {
   cmd_down
-  rm -rf "$PG_DIR" "$REDIS_DIR"
+  rm -rf "$PG_DIR" "$PG_LINK" "$REDIS_DIR"
   log "reset: deleted ${PG_DIR#"$ROOT"/} and ${REDIS_DIR#"$ROOT"/}"
 }
 
