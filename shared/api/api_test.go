@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -209,20 +208,12 @@ func TestBallotIsCachedAndInvalidatedPerCity(t *testing.T) {
 	require.Contains(t, e.get(t, "/api/cities/riverton/ballot").Body.String(), "Mayor of Riverton")
 }
 
-func closedPort(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return addr
-}
-
 // Redis pointed at a closed port: the same answers come from Postgres, fast.
 func TestRedisDownStillServesTheBallot(t *testing.T) {
 	healthy := newEnv(t, testenv.RedisAddr(t))
 	want := healthy.get(t, "/api/cities/riverton/ballot").Body.String()
 
-	down := newEnvOn(t, healthy.dsn, closedPort(t))
+	down := newEnvOn(t, healthy.dsn, testenv.ClosedPort(t))
 	start := time.Now()
 	for i := 0; i < 20; i++ {
 		rec := down.get(t, "/api/cities/riverton/ballot")
@@ -240,7 +231,7 @@ func TestRedisDownStillServesTheBallot(t *testing.T) {
 
 // Postgres unreachable: 503 with Retry-After, quickly, never a 500.
 func TestPostgresDownAnswers503Fast(t *testing.T) {
-	down := newEnvOn(t, "postgres://postgres@"+closedPort(t)+"/civicq?sslmode=disable", testenv.RedisAddr(t))
+	down := newEnvOn(t, "postgres://postgres@"+testenv.ClosedPort(t)+"/civicq?sslmode=disable", testenv.RedisAddr(t))
 	start := time.Now()
 	for _, path := range []string{"/api/cities/riverton/ballot", "/api/cities", "/api/health",
 		"/api/cities/riverton/contests/" + demo.RaceContestID, "/api/cities/riverton/candidates/" + demo.CandidateID} {

@@ -61,69 +61,56 @@ func marshal[T any](query func(ctx context.Context) (T, error)) func(ctx context
 	}
 }
 
+// cityRead serves a public read of one city's data: it validates the {city} slug
+// and, when idParam is set, that UUID parameter; reads through the city's cache;
+// and writes the compressed JSON with its Cache-Control. notFound is the error code
+// for a missing row ("contest_not_found").
+func cityRead[T any](d *Deps, idParam, name string, ttl time.Duration, notFound string,
+	query func(ctx context.Context, slug, id string) (T, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		slug, ok := citySlug(w, r)
+		if !ok {
+			return
+		}
+		var id string
+		key := name + ".json.gz"
+		if idParam != "" {
+			if id, ok = pathID(w, r, idParam); !ok {
+				return
+			}
+			key = name + ":" + id + ".json.gz"
+		}
+		body, err := d.Cache.City(r.Context(), slug, key, ttl, marshal(func(ctx context.Context) (T, error) {
+			return query(ctx, slug, id)
+		}))
+		switch {
+		case errors.Is(err, store.ErrNoElection):
+			WriteError(w, http.StatusNotFound, "no_upcoming_election", "CivicQ has no current or upcoming election for "+slug+" yet.")
+		case errors.Is(err, store.ErrNotFound) && idParam == "":
+			WriteError(w, http.StatusNotFound, "city_not_found", "No city called \""+slug+"\" is on CivicQ.")
+		case err != nil:
+			writeStoreError(w, r, d.Log, notFound, "No such "+idParam+" in "+slug+".", err)
+		default:
+			writeCachedJSON(w, r, d.Log, body, browserMaxAge, cdnMaxAge)
+		}
+	})
+}
+
 // Ballot serves GET /api/cities/{city}/ballot: the city's current or upcoming
 // election with every contest, candidate and measure, in display order.
 func Ballot(d *Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		slug, ok := citySlug(w, r)
-		if !ok {
-			return
-		}
-		body, err := d.Cache.City(r.Context(), slug, "ballot.json.gz", ballotTTL, marshal(func(ctx context.Context) (domain.Ballot, error) {
-			return d.Store.Ballot(ctx, slug)
-		}))
-		if errors.Is(err, store.ErrNoElection) {
-			WriteError(w, http.StatusNotFound, "no_upcoming_election", "CivicQ has no current or upcoming election for "+slug+" yet.")
-			return
-		}
-		if err != nil {
-			writeStoreError(w, r, d.Log, "city_not_found", "No city called \""+slug+"\" is on CivicQ.", err)
-			return
-		}
-		writeCachedJSON(w, r, d.Log, body, browserMaxAge, cdnMaxAge)
-	})
+	return cityRead(d, "", "ballot", ballotTTL, "city_not_found",
+		func(ctx context.Context, slug, _ string) (domain.Ballot, error) { return d.Store.Ballot(ctx, slug) })
 }
 
-// Contest serves GET /api/cities/{city}/contests/{contest}.
+// Contest serves GET /api/cities/{city}/contests/{contest}: one contest with its
+// candidates or its measure.
 func Contest(d *Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		slug, ok := citySlug(w, r)
-		if !ok {
-			return
-		}
-		id, ok := pathID(w, r, "contest")
-		if !ok {
-			return
-		}
-		body, err := d.Cache.City(r.Context(), slug, "contest:"+id+".json.gz", contestTTL, marshal(func(ctx context.Context) (domain.ContestPage, error) {
-			return d.Store.Contest(ctx, slug, id)
-		}))
-		if err != nil {
-			writeStoreError(w, r, d.Log, "contest_not_found", "No such contest in "+slug+".", err)
-			return
-		}
-		writeCachedJSON(w, r, d.Log, body, browserMaxAge, cdnMaxAge)
-	})
+	return cityRead(d, "contest", "contest", contestTTL, "contest_not_found", d.Store.Contest)
 }
 
-// Candidate serves GET /api/cities/{city}/candidates/{candidate}.
+// Candidate serves GET /api/cities/{city}/candidates/{candidate}: one candidate's
+// profile with the contest they run in.
 func Candidate(d *Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		slug, ok := citySlug(w, r)
-		if !ok {
-			return
-		}
-		id, ok := pathID(w, r, "candidate")
-		if !ok {
-			return
-		}
-		body, err := d.Cache.City(r.Context(), slug, "candidate:"+id+".json.gz", candidateTTL, marshal(func(ctx context.Context) (domain.CandidateProfile, error) {
-			return d.Store.Candidate(ctx, slug, id)
-		}))
-		if err != nil {
-			writeStoreError(w, r, d.Log, "candidate_not_found", "No such candidate in "+slug+".", err)
-			return
-		}
-		writeCachedJSON(w, r, d.Log, body, browserMaxAge, cdnMaxAge)
-	})
+	return cityRead(d, "candidate", "candidate", candidateTTL, "candidate_not_found", d.Store.Candidate)
 }

@@ -3,7 +3,6 @@ package cache
 import (
 	"context"
 	"errors"
-	"net"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -84,17 +83,8 @@ func TestLoaderErrorsPassThroughAndAreNotCached(t *testing.T) {
 	require.Equal(t, "ok", string(v))
 }
 
-// closedPort returns an address on which nothing listens.
-func closedPort(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return addr
-}
-
 func TestRedisDownFailsOpenFastAndOpensBreaker(t *testing.T) {
-	c := newTestCache(t, closedPort(t))
+	c := newTestCache(t, testenv.ClosedPort(t))
 	inv := metrics.NewInvocation("test", false)
 	ctx := metrics.WithInvocation(context.Background(), inv)
 	var calls atomic.Int32

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"testing"
@@ -86,4 +87,19 @@ func RedisAddr(t testing.TB) string {
 // parallel packages never see each other's keys.
 func KeyPrefix(t testing.TB) string {
 	return fmt.Sprintf("test:%s:", Suffix())
+}
+
+// ClosedPort returns a loopback address on which nothing listens, for tests of a
+// server that is down.
+func ClosedPort(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
 }
