@@ -3,6 +3,8 @@ package cache
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -160,4 +162,43 @@ func TestLocalTierIsBounded(t *testing.T) {
 	require.True(t, ok)
 	_, ok = l.get("c", "j", now.Add(time.Minute))
 	require.False(t, ok, "expired")
+}
+
+// hungRedis accepts connections and never answers: a Redis that is overloaded or
+// half-dead, the worst case for a caller without timeouts.
+func hungRedis(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { _ = c.Close() })
+			go func() { _, _ = io.Copy(io.Discard, c) }()
+		}
+	}()
+	return l.Addr().String()
+}
+
+func TestHungRedisCostsOneTimeoutThenIsSkipped(t *testing.T) {
+	c := newTestCache(t, hungRedis(t))
+	var calls atomic.Int32
+	start := time.Now()
+	v, err := c.City(context.Background(), "riverton", "ballot", time.Minute, counting(&calls, "db"))
+	first := time.Since(start)
+	require.NoError(t, err)
+	require.Equal(t, "db", string(v))
+	require.Less(t, first, time.Second, "bounded by the Redis timeout")
+
+	start = time.Now()
+	for i := 0; i < 100; i++ {
+		_, err := c.City(context.Background(), "riverton", "ballot", time.Minute, counting(&calls, "db"))
+		require.NoError(t, err)
+	}
+	require.Less(t, time.Since(start), 100*time.Millisecond, "with the breaker open, Redis is not waited for")
+	require.EqualValues(t, 101, calls.Load())
 }
