@@ -31,5 +31,12 @@ func Handlers() map[string]Constructor {
 		"get-ballot":    Ballot,
 		"get-contest":   Contest,
 		"get-candidate": Candidate,
+
+		"list-questions":    ListQuestions,
+		"ask-question":      AskQuestion,
+		"similar-questions": SimilarQuestions,
+		"get-question":      GetQuestion,
+		"vote-question":     Vote,
+		"get-my-vote":       MyVote,
 	}
 }

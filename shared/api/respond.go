@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/civicq/civicq/shared/domain"
 	"github.com/civicq/civicq/shared/store"
 )
 
@@ -19,19 +20,42 @@ type ErrorBody struct {
 	Error ErrorDetail `json:"error"`
 }
 
-// ErrorDetail is a machine-readable code and a sentence for people.
+// ErrorDetail is a machine-readable code and a sentence for people, with what a
+// client needs to act on some errors.
 type ErrorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Fields lists every invalid field of a request body (400 invalid_*).
+	Fields []domain.FieldError `json:"fields,omitempty"`
+	// ExistingQuestionID names the question a duplicate repeats (409).
+	ExistingQuestionID string `json:"existingQuestionId,omitempty"`
 }
 
 // WriteError writes the error envelope. Errors are never cached by CloudFront.
 func WriteError(w http.ResponseWriter, status int, code, message string) {
+	writeErrorDetail(w, status, ErrorDetail{Code: code, Message: message})
+}
+
+func writeErrorDetail(w http.ResponseWriter, status int, e ErrorDetail) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(ErrorBody{Error: ErrorDetail{Code: code, Message: message}})
+	_ = json.NewEncoder(w).Encode(ErrorBody{Error: e})
+}
+
+// writeJSON writes a JSON body with the given status and Cache-Control.
+func writeJSON(w http.ResponseWriter, status int, cacheControl string, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		WriteError(w, http.StatusInternalServerError, "internal", "Something went wrong on our side. It has been logged.")
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", cacheControl)
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
 }
 
 // retryAfterSeconds is what a 503 tells clients to wait: long enough for a proxy

@@ -123,7 +123,10 @@ func TestFixturesAnswerTheirStatus(t *testing.T) {
 				}
 				if i == 0 {
 					first = resp
-				} else if row.Name != "health" {
+					if row.Method != "GET" {
+						break // writes run once: a second ask would be a duplicate
+					}
+				} else if first.Headers["Content-Encoding"] == "gzip" { // served from the cache: byte for byte the same
 					require.JSONEq(t, first.Body, resp.Body, "%s/%s: cached answer differs", row.Name, base)
 				}
 			}

@@ -74,6 +74,18 @@ var Table = []Route{
 		MemoryMB: 128, Timeout: 10, Summary: "one candidate's profile"},
 	{Name: "get-contest", Method: "GET", Path: "/api/cities/{city}/contests/{contest}", Access: Public, DB: DBRead, Cache: true,
 		MemoryMB: 128, Timeout: 10, Summary: "one contest with its candidates or its measure"},
+	{Name: "list-questions", Method: "GET", Path: "/api/cities/{city}/contests/{contest}/questions", Access: Public, DB: DBRead, Cache: true,
+		MemoryMB: 128, Timeout: 10, Summary: "a contest's approved questions by top, new, hot or controversial, a page at a time"},
+	{Name: "ask-question", Method: "POST", Path: "/api/cities/{city}/contests/{contest}/questions", Access: Caller, DB: DBWrite, Cache: true,
+		MemoryMB: 256, Timeout: 10, MaxBody: 8 << 10, Summary: "a verified resident asks the candidates of a contest a question"},
+	{Name: "similar-questions", Method: "GET", Path: "/api/cities/{city}/contests/{contest}/questions/similar", Access: Public, DB: DBRead, Cache: true,
+		MemoryMB: 128, Timeout: 10, Summary: "the contest's questions closest to a text being typed"},
+	{Name: "get-question", Method: "GET", Path: "/api/cities/{city}/questions/{question}", Access: Public, DB: DBRead, Cache: true,
+		MemoryMB: 128, Timeout: 10, Summary: "one question: counters, versions, why it ranks there, answered by X of N"},
+	{Name: "get-my-vote", Method: "GET", Path: "/api/cities/{city}/questions/{question}/vote", Access: Caller, DB: DBRead, Cache: true,
+		MemoryMB: 128, Timeout: 10, Summary: "the caller's own vote on a question"},
+	{Name: "vote-question", Method: "PUT", Path: "/api/cities/{city}/questions/{question}/vote", Access: Caller, DB: DBWrite, Cache: true,
+		MemoryMB: 256, Timeout: 10, MaxBody: 256, Summary: "a verified resident votes a question up (1), down (-1) or clears (0)"},
 }
 
 // Tasks lists every function that is not an HTTP route.

@@ -1,0 +1,7 @@
+// Command similar-questions is the Lambda function behind the route named "similar-questions" in
+// shared/routes; its handler lives in shared/api.
+package main
+
+import "github.com/civicq/civicq/shared/runtime"
+
+func main() { runtime.ServeHTTP("similar-questions") }
