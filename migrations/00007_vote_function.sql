@@ -45,16 +45,21 @@ END
 $$;
 -- +goose StatementEnd
 
--- cast_vote sets p_user's vote on a question of p_city to p_value (-1, 0 to clear, 1).
--- outcome: 'changed', 'unchanged' (the same vote again), 'not_found' (no such
--- question in that city) or 'not_votable' (not approved; status says which).
+-- cast_vote sets the vote of the user with identity-provider subject p_subject on a
+-- question of p_city to p_value (-1, 0 to clear, 1). outcome: 'changed', 'unchanged'
+-- (the same vote again), 'not_found' (no such question in that city) or
+-- 'not_votable' (not approved or hidden; status says which). A refused vote
+-- changes nothing, not even the voter's user row, which is created (from the token's
+-- claims) only once the question is known to take votes.
 -- +goose StatementBegin
-CREATE FUNCTION cast_vote(p_city uuid, p_question uuid, p_user uuid, p_value smallint)
+CREATE FUNCTION cast_vote(p_city uuid, p_question uuid, p_subject text, p_email text, p_email_verified boolean,
+                          p_value smallint)
 RETURNS TABLE (outcome text, status text, contest_id uuid, previous smallint, upvotes integer,
                downvotes integer, vote_seq bigint, created_at timestamptz)
 LANGUAGE plpgsql AS $$
 DECLARE
     q record;
+    v_user uuid;
     old smallint;
     du integer := 0;
     dd integer := 0;
@@ -73,18 +78,19 @@ BEGIN
             q.contest_id, NULL::smallint, q.upvotes, q.downvotes, q.vote_seq, q.created_at;
         RETURN;
     END IF;
-    SELECT v.value INTO old FROM votes v WHERE v.question_id = p_question AND v.user_id = p_user;
+    v_user := civicq_user(p_subject, p_email, p_email_verified);
+    SELECT v.value INTO old FROM votes v WHERE v.question_id = p_question AND v.user_id = v_user;
     IF coalesce(old, 0) = p_value THEN
         RETURN QUERY SELECT 'unchanged'::text, q.status, q.contest_id, old, q.upvotes, q.downvotes, q.vote_seq, q.created_at;
         RETURN;
     END IF;
     IF p_value = 0 THEN
-        DELETE FROM votes v WHERE v.question_id = p_question AND v.user_id = p_user;
+        DELETE FROM votes v WHERE v.question_id = p_question AND v.user_id = v_user;
     ELSIF old IS NULL THEN
-        INSERT INTO votes (city_id, question_id, user_id, value) VALUES (p_city, p_question, p_user, p_value);
+        INSERT INTO votes (city_id, question_id, user_id, value) VALUES (p_city, p_question, v_user, p_value);
     ELSE
         UPDATE votes v SET value = p_value, updated_at = now()
-         WHERE v.question_id = p_question AND v.user_id = p_user;
+         WHERE v.question_id = p_question AND v.user_id = v_user;
     END IF;
     du := (CASE WHEN p_value = 1 THEN 1 ELSE 0 END) - (CASE WHEN old = 1 THEN 1 ELSE 0 END);
     dd := (CASE WHEN p_value = -1 THEN 1 ELSE 0 END) - (CASE WHEN old = -1 THEN 1 ELSE 0 END);
@@ -100,7 +106,7 @@ $$;
 -- +goose StatementEnd
 
 -- +goose Down
-DROP FUNCTION IF EXISTS cast_vote(uuid, uuid, uuid, smallint);
+DROP FUNCTION IF EXISTS cast_vote(uuid, uuid, text, text, boolean, smallint);
 DROP FUNCTION IF EXISTS civicq_user(text, text, boolean);
 DROP FUNCTION IF EXISTS civicq_wilson(integer, integer);
 ALTER TABLE questions DROP COLUMN IF EXISTS vote_seq;

@@ -20,8 +20,9 @@ const (
 	candidateTTL = 30 * time.Minute
 	citiesTTL    = 24 * time.Hour
 
-	browserMaxAge = 60
-	cdnMaxAge     = 300
+	// Browsers keep a city's data a minute, CloudFront five; stale-if-error lets
+	// CloudFront keep serving the ballot through a backend outage.
+	readCacheControl = "public, max-age=60, s-maxage=300, stale-while-revalidate=60, stale-if-error=86400"
 )
 
 // citySlug reads and validates the {city} path parameter, writing a 400 when it is
@@ -91,7 +92,7 @@ func cityRead[T any](d *Deps, idParam, name string, ttl time.Duration, notFound 
 		case err != nil:
 			writeStoreError(w, r, d.Log, notFound, "No such "+idParam+" in "+slug+".", err)
 		default:
-			writeCachedJSON(w, r, d.Log, body, browserMaxAge, cdnMaxAge)
+			writeCachedJSON(w, r, d.Log, body, readCacheControl)
 		}
 	})
 }

@@ -23,6 +23,6 @@ func ListCities(d *Deps) http.Handler {
 			writeStoreError(w, r, d.Log, "not_found", "Not found.", err)
 			return
 		}
-		writeCachedJSON(w, r, d.Log, body, browserMaxAge, cdnMaxAge)
+		writeCachedJSON(w, r, d.Log, body, readCacheControl)
 	})
 }

@@ -66,14 +66,11 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
-// writeCachedJSON writes a gzip-compressed JSON body that public caches may keep:
-// browsers for browserMaxAge seconds, CloudFront for cdnMaxAge (s-maxage).
-// stale-if-error lets CloudFront keep serving the ballot through a backend outage.
-func writeCachedJSON(w http.ResponseWriter, r *http.Request, log *slog.Logger, gz []byte, browserMaxAge, cdnMaxAge int) {
+// writeCachedJSON writes a gzip-compressed JSON body with the given Cache-Control.
+func writeCachedJSON(w http.ResponseWriter, r *http.Request, log *slog.Logger, gz []byte, cacheControl string) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(browserMaxAge)+", s-maxage="+strconv.Itoa(cdnMaxAge)+
-		", stale-while-revalidate=60, stale-if-error=86400")
+	h.Set("Cache-Control", cacheControl)
 	h.Set("Vary", "Accept-Encoding")
 	body := gz
 	if acceptsGzip(r) {

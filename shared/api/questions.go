@@ -106,56 +106,71 @@ func ListQuestions(d *Deps) http.Handler {
 			WriteError(w, http.StatusBadRequest, "invalid_cursor", "The cursor is not one this list gave out.")
 			return
 		}
-		ctx := r.Context()
-		rebuild := func(ctx context.Context) ([]cache.RankItem, error) {
-			qs, err := rankedQuestions(ctx, d, policy.CityID, contestID)
-			if err != nil {
-				return nil, err
-			}
-			items := make([]cache.RankItem, len(qs))
-			for i, q := range qs {
-				items[i] = rankItem(q)
-			}
-			return items, nil
-		}
-		page, err := d.Cache.RankPage(ctx, contestID, sort, cursor, limit, rebuild)
-		if errors.Is(err, cache.ErrRankUnavailable) {
-			// Redis is down: rank the contest from Postgres, with the same cursor.
-			var qs []domain.Question
-			if qs, err = rankedQuestions(ctx, d, policy.CityID, contestID); err == nil {
-				ranked := make([]cache.RankedID, len(qs))
-				for i, q := range qs {
-					ranked[i] = cache.RankedID{ID: q.ID, Score: domain.Score(sort, q.RankInput())}
-				}
-				page, err = cache.PageOf(sort, ranked, cursor, limit)
-			}
-		}
+		key := "list:" + string(sort) + ":" + strconv.Itoa(limit) + ":" + cursor
+		body, err := d.Cache.Recent(r.Context(), contestID, key, func(ctx context.Context) ([]byte, error) {
+			return rankedPage(ctx, d, policy.CityID, contestID, sort, cursor, limit)
+		})
 		switch {
 		case errors.Is(err, cache.ErrBadCursor):
 			WriteError(w, http.StatusBadRequest, "invalid_cursor", "The cursor is not one this list gave out (or it is for another sort).")
-			return
 		case err != nil:
 			writeStoreError(w, r, d.Log, "contest_not_found", "No such contest in "+policy.Slug+".", err)
-			return
+		default:
+			writeCachedJSON(w, r, d.Log, body, listCacheControl)
 		}
-		ids := make([]string, len(page.Items))
-		for i, it := range page.Items {
-			ids[i] = it.ID
-		}
-		byID, err := d.Store.QuestionsByID(ctx, policy.CityID, contestID, ids)
-		if err != nil {
-			writeStoreError(w, r, d.Log, "contest_not_found", "No such contest.", err)
-			return
-		}
-		now := d.Now()
-		out := questionList{Sort: sort, Questions: make([]ListedQuestion, 0, len(ids)), Next: page.Next, Total: page.Total}
-		for _, it := range page.Items {
-			if q, ok := byID[it.ID]; ok { // gone since it was ranked (rejected, hidden): skip
-				out.Questions = append(out.Questions, ListedQuestion{Question: q, Score: it.Score, Why: domain.Explain(q.RankInput(), now)})
-			}
-		}
-		writeJSON(w, http.StatusOK, listCacheControl, out)
 	})
+}
+
+// rankedPage builds one page of a ranked list, compressed: the order from the
+// contest's sorted set in Redis (rebuilt from Postgres on a miss), or computed from
+// Postgres when Redis is unavailable; the questions themselves from Postgres.
+func rankedPage(ctx context.Context, d *Deps, cityID, contestID string, sort domain.Sort, cursor string, limit int) ([]byte, error) {
+	rebuild := func(ctx context.Context) ([]cache.RankItem, error) {
+		qs, err := rankedQuestions(ctx, d, cityID, contestID)
+		if err != nil {
+			return nil, err
+		}
+		items := make([]cache.RankItem, len(qs))
+		for i, q := range qs {
+			items[i] = rankItem(q)
+		}
+		return items, nil
+	}
+	page, err := d.Cache.RankPage(ctx, contestID, sort, cursor, limit, rebuild)
+	if errors.Is(err, cache.ErrRankUnavailable) {
+		// Redis is down: rank the contest from Postgres, with the same cursor.
+		var qs []domain.Question
+		if qs, err = rankedQuestions(ctx, d, cityID, contestID); err == nil {
+			ranked := make([]cache.RankedID, len(qs))
+			for i, q := range qs {
+				ranked[i] = cache.RankedID{ID: q.ID, Score: domain.Score(sort, q.RankInput())}
+			}
+			page, err = cache.PageOf(sort, ranked, cursor, limit)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(page.Items))
+	for i, it := range page.Items {
+		ids[i] = it.ID
+	}
+	byID, err := d.Store.QuestionsByID(ctx, cityID, contestID, ids)
+	if err != nil {
+		return nil, err
+	}
+	now := d.Now()
+	out := questionList{Sort: sort, Questions: make([]ListedQuestion, 0, len(ids)), Next: page.Next, Total: page.Total}
+	for _, it := range page.Items {
+		if q, ok := byID[it.ID]; ok { // gone since it was ranked (rejected, hidden): skip
+			out.Questions = append(out.Questions, ListedQuestion{Question: q, Score: it.Score, Why: domain.Explain(q.RankInput(), now)})
+		}
+	}
+	body, err := json.Marshal(out)
+	if err != nil {
+		return nil, err
+	}
+	return compress(body)
 }
 
 // rankedQuestions reads a contest's public questions, 404 when the contest is not

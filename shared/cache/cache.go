@@ -19,6 +19,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/civicq/civicq/shared/metrics"
 )
@@ -91,8 +92,10 @@ type Cache struct {
 	// seen remembers the last version read per city, so a read can fetch the
 	// version and the value under that version in one pipelined round trip.
 	seen sync.Map // city -> string
-	// local keeps recent values in memory for a short while (see local.go).
-	local *local
+	// local keeps recent values in memory for a short while (see local.go), and
+	// flight collapses concurrent loads of one key (Recent).
+	local  *local
+	flight singleflight.Group
 }
 
 // New wraps a client. prefix namespaces every key ("cq:" in production, a random one

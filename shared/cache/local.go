@@ -1,8 +1,11 @@
 package cache
 
 import (
+	"context"
 	"sync"
 	"time"
+
+	"github.com/civicq/civicq/shared/metrics"
 )
 
 // local is the in-memory tier in front of Redis: what one execution environment read
@@ -67,4 +70,32 @@ func (l *local) dropCity(city string) {
 			delete(l.entries, k)
 		}
 	}
+}
+
+// Recent returns what load produced for (scope, name) within the in-memory tier's
+// lifetime, calling load at most once at a time per key in this environment
+// (concurrent misses wait for the same load). It is for answers that change with
+// every vote, such as a ranked page: they are not worth a Redis entry that every
+// vote would have to invalidate, but a second's reuse absorbs a spike. Without the
+// tier (TTL 0, or a nil Cache) every call loads.
+func (c *Cache) Recent(ctx context.Context, scope, name string, load Loader) ([]byte, error) {
+	if c == nil || c.local.ttl <= 0 {
+		return load(ctx)
+	}
+	now := time.Now()
+	if val, ok := c.local.get(scope, name, now); ok {
+		metrics.FromContext(ctx).Count("CacheLocalHits", 1)
+		return val, nil
+	}
+	v, err, _ := c.flight.Do(scope+"\x00"+name, func() (any, error) {
+		val, err := load(ctx)
+		if err == nil {
+			c.local.put(scope, name, val, time.Now())
+		}
+		return val, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]byte), nil
 }

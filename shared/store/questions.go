@@ -114,7 +114,7 @@ func (s *Store) Vote(ctx context.Context, cityID, questionID string, voter domai
 	var created *time.Time
 	q := &res.Question
 	err := s.w.QueryRow(ctx, `SELECT outcome, status, contest_id, previous, upvotes, downvotes, vote_seq, created_at
-		FROM cast_vote($1, $2, civicq_user($3, $4, $5), $6::smallint)`,
+		FROM cast_vote($1, $2, $3, $4, $5, $6::smallint)`,
 		cityID, questionID, voter.Subject, voter.Email, voter.EmailVerified, value).Scan(
 		&res.Outcome, &status, &contestID, &previous, &q.Upvotes, &q.Downvotes, &q.Seq, &created)
 	if err != nil {

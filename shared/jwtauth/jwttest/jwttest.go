@@ -1,5 +1,6 @@
-// Package jwttest is a token issuer for tests of code that sits behind the JWT
-// authorizer: it serves a JWKS shaped like Cognito's and signs RS256 tokens.
+// Package jwttest is a token issuer for code that sits behind the JWT authorizer
+// (tests, and the benchmark's simulated residents): it serves a JWKS shaped like
+// Cognito's and signs RS256 tokens.
 package jwttest
 
 import (
@@ -22,18 +23,18 @@ type Issuer struct {
 	JWKSURL  string
 	ClientID string
 	key      *rsa.PrivateKey
+	srv      *httptest.Server
 }
 
-// New starts an issuer for the test.
-func New(t testing.TB) *Issuer {
-	t.Helper()
+// Start starts an issuer; Close stops it.
+func Start() (*Issuer, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	pub, err := jwk.Import(&key.PublicKey)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	_ = pub.Set(jwk.KeyIDKey, "test-key")
 	_ = pub.Set(jwk.AlgorithmKey, jwa.RS256())
@@ -42,20 +43,32 @@ func New(t testing.TB) *Issuer {
 	_ = set.AddKey(pub)
 	body, err := json.Marshal(set)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body)
 	}))
-	t.Cleanup(srv.Close)
-	return &Issuer{URL: srv.URL + "/local_pool", JWKSURL: srv.URL + "/jwks.json", ClientID: "test-client", key: key}
+	return &Issuer{URL: srv.URL + "/local_pool", JWKSURL: srv.URL + "/jwks.json", ClientID: "test-client", key: key, srv: srv}, nil
 }
 
-// IDToken returns a signed Cognito-style ID token for subject, valid for an hour,
-// with extra claims merged in.
-func (i *Issuer) IDToken(t testing.TB, subject string, extra map[string]any) string {
+// Close stops the JWKS server.
+func (i *Issuer) Close() { i.srv.Close() }
+
+// New starts an issuer for the test and stops it at cleanup.
+func New(t testing.TB) *Issuer {
 	t.Helper()
+	i, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(i.Close)
+	return i
+}
+
+// Sign returns a signed Cognito-style ID token for subject, valid for an hour, with
+// a verified email and extra claims merged in.
+func (i *Issuer) Sign(subject string, extra map[string]any) (string, error) {
 	now := time.Now()
 	claims := map[string]any{
 		"sub": subject, "iss": i.URL, "aud": i.ClientID, "token_use": "id",
@@ -67,14 +80,21 @@ func (i *Issuer) IDToken(t testing.TB, subject string, extra map[string]any) str
 	}
 	payload, err := json.Marshal(claims)
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	hdr := jws.NewHeaders()
 	_ = hdr.Set(jws.KeyIDKey, "test-key")
 	_ = hdr.Set(jws.TypeKey, "JWT")
 	tok, err := jws.Sign(payload, jws.WithKey(jwa.RS256(), i.key, jws.WithProtectedHeaders(hdr)))
+	return string(tok), err
+}
+
+// IDToken is Sign for tests.
+func (i *Issuer) IDToken(t testing.TB, subject string, extra map[string]any) string {
+	t.Helper()
+	tok, err := i.Sign(subject, extra)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(tok)
+	return tok
 }
