@@ -96,6 +96,8 @@ type Cache struct {
 	// flight collapses concurrent loads of one key (Recent).
 	local  *local
 	flight singleflight.Group
+	// rankDirty holds the contests whose ranking update failed (ranking.go).
+	rankDirty sync.Map // contest id -> token
 }
 
 // New wraps a client. prefix namespaces every key ("cq:" in production, a random one

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -201,4 +202,35 @@ func TestHungRedisCostsOneTimeoutThenIsSkipped(t *testing.T) {
 	}
 	require.Less(t, time.Since(start), 100*time.Millisecond, "with the breaker open, Redis is not waited for")
 	require.EqualValues(t, 101, calls.Load())
+}
+
+func TestRecentReusesWithinTTLAndLoadsOnce(t *testing.T) {
+	c := newTestCache(t, testenv.RedisAddr(t))
+	c.SetLocalTTL(100*time.Millisecond, 16)
+	var calls atomic.Int32
+	slow := func(ctx context.Context) ([]byte, error) {
+		calls.Add(1)
+		time.Sleep(20 * time.Millisecond)
+		return []byte("page"), nil
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, err := c.Recent(context.Background(), "contest", "list:top", slow)
+			require.NoError(t, err)
+			require.Equal(t, "page", string(v))
+		}()
+	}
+	wg.Wait()
+	require.EqualValues(t, 1, calls.Load(), "concurrent misses share one load")
+	time.Sleep(120 * time.Millisecond)
+	_, _ = c.Recent(context.Background(), "contest", "list:top", slow)
+	require.EqualValues(t, 2, calls.Load(), "reloaded after the TTL")
+
+	c.SetLocalTTL(0, 0)
+	_, _ = c.Recent(context.Background(), "contest", "list:top", slow)
+	_, _ = c.Recent(context.Background(), "contest", "list:top", slow)
+	require.EqualValues(t, 4, calls.Load(), "without the tier every call loads")
 }

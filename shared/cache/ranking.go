@@ -42,7 +42,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -148,30 +147,21 @@ func checkRankContest(contestID string) error {
 func rankMillis(d time.Duration) int64 { return d.Milliseconds() }
 
 // Dirty contests: contests of which an update failed to reach Redis in this
-// environment. The map lives at package level, keyed by cache, because the state
-// belongs to the Cache but is only used here. Each mark is a new token, so a failure
-// that happens while another call is invalidating the contest is not lost when that
-// call clears the mark.
-type rankDirtyKey struct {
-	c       *Cache
-	contest string
-}
-
-var (
-	rankDirty     sync.Map // rankDirtyKey -> uint64 token
-	rankDirtyNext atomic.Uint64
-)
+// environment (Cache.rankDirty). Each mark is a new token, so a failure that happens
+// while another call is invalidating the contest is not lost when that call clears
+// the mark.
+var rankDirtyNext atomic.Uint64
 
 func (c *Cache) markRankDirty(contestID string) {
-	rankDirty.Store(rankDirtyKey{c, contestID}, rankDirtyNext.Add(1))
+	c.rankDirty.Store(contestID, rankDirtyNext.Add(1))
 }
 
 func (c *Cache) rankDirtyToken(contestID string) (any, bool) {
-	return rankDirty.Load(rankDirtyKey{c, contestID})
+	return c.rankDirty.Load(contestID)
 }
 
 func (c *Cache) clearRankDirty(contestID string, token any) {
-	rankDirty.CompareAndDelete(rankDirtyKey{c, contestID}, token)
+	c.rankDirty.CompareAndDelete(contestID, token)
 }
 
 // rankLuaCommon is shared by the scripts.
