@@ -52,6 +52,30 @@ func cityPolicy(w http.ResponseWriter, r *http.Request, d *Deps) (domain.CityPol
 	return p, true
 }
 
+// cityAndID reads the city's policy and the UUID path parameter named param,
+// writing the 4xx when either is wrong.
+func cityAndID(w http.ResponseWriter, r *http.Request, d *Deps, param string) (domain.CityPolicy, string, bool) {
+	policy, ok := cityPolicy(w, r, d)
+	if !ok {
+		return policy, "", false
+	}
+	id, ok := pathID(w, r, param)
+	return policy, id, ok
+}
+
+// requireContest writes 404 unless the contest is the city's.
+func requireContest(w http.ResponseWriter, r *http.Request, d *Deps, policy domain.CityPolicy, contestID string) bool {
+	exists, err := d.Store.ContestInCity(r.Context(), policy.CityID, contestID)
+	if err == nil && !exists {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		writeStoreError(w, r, d.Log, "contest_not_found", "No such contest in "+policy.Slug+".", err)
+		return false
+	}
+	return true
+}
+
 // rankItem is what the ranking in Redis needs of a question.
 func rankItem(q domain.Question) cache.RankItem {
 	return cache.RankItem{QuestionID: q.ID, Seq: q.Seq, Scores: domain.Scores(q.RankInput())}
@@ -78,11 +102,7 @@ type questionList struct {
 // from Postgres when Redis is unavailable.
 func ListQuestions(d *Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		policy, ok := cityPolicy(w, r, d)
-		if !ok {
-			return
-		}
-		contestID, ok := pathID(w, r, "contest")
+		policy, contestID, ok := cityAndID(w, r, d, "contest")
 		if !ok {
 			return
 		}
@@ -200,11 +220,7 @@ func AskQuestion(d *Deps) http.Handler {
 		if !ok {
 			return
 		}
-		policy, ok := cityPolicy(w, r, d)
-		if !ok {
-			return
-		}
-		contestID, ok := pathID(w, r, "contest")
+		policy, contestID, ok := cityAndID(w, r, d, "contest")
 		if !ok {
 			return
 		}
@@ -219,11 +235,7 @@ func AskQuestion(d *Deps) http.Handler {
 			return
 		}
 		ctx := r.Context()
-		if exists, err := d.Store.ContestInCity(ctx, policy.CityID, contestID); err != nil || !exists {
-			if err == nil {
-				err = store.ErrNotFound
-			}
-			writeStoreError(w, r, d.Log, "contest_not_found", "No such contest in "+policy.Slug+".", err)
+		if !requireContest(w, r, d, policy, contestID) {
 			return
 		}
 		if !allow(w, r, d, policy.CityID+":"+id.Subject, cache.Limit{Name: "questions", Max: policy.QuestionsPerDay, Window: 24 * time.Hour}) {
@@ -290,11 +302,7 @@ func allow(w http.ResponseWriter, r *http.Request, d *Deps, subject string, l ca
 // the live questions of the contest closest to what a resident is typing.
 func SimilarQuestions(d *Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		policy, ok := cityPolicy(w, r, d)
-		if !ok {
-			return
-		}
-		contestID, ok := pathID(w, r, "contest")
+		policy, contestID, ok := cityAndID(w, r, d, "contest")
 		if !ok {
 			return
 		}
@@ -304,11 +312,7 @@ func SimilarQuestions(d *Deps) http.Handler {
 			return
 		}
 		ctx := r.Context()
-		if exists, err := d.Store.ContestInCity(ctx, policy.CityID, contestID); err != nil || !exists {
-			if err == nil {
-				err = store.ErrNotFound
-			}
-			writeStoreError(w, r, d.Log, "contest_not_found", "No such contest in "+policy.Slug+".", err)
+		if !requireContest(w, r, d, policy, contestID) {
 			return
 		}
 		similar, err := d.Store.SimilarQuestions(ctx, contestID, text, 5)
@@ -325,11 +329,7 @@ func SimilarQuestions(d *Deps) http.Handler {
 // merged question redirects to the one it was merged into.
 func GetQuestion(d *Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		policy, ok := cityPolicy(w, r, d)
-		if !ok {
-			return
-		}
-		questionID, ok := pathID(w, r, "question")
+		policy, questionID, ok := cityAndID(w, r, d, "question")
 		if !ok {
 			return
 		}
@@ -371,11 +371,7 @@ func Vote(d *Deps) http.Handler {
 		if !ok {
 			return
 		}
-		policy, ok := cityPolicy(w, r, d)
-		if !ok {
-			return
-		}
-		questionID, ok := pathID(w, r, "question")
+		policy, questionID, ok := cityAndID(w, r, d, "question")
 		if !ok {
 			return
 		}
@@ -421,11 +417,7 @@ func MyVote(d *Deps) http.Handler {
 		if !ok {
 			return
 		}
-		policy, ok := cityPolicy(w, r, d)
-		if !ok {
-			return
-		}
-		questionID, ok := pathID(w, r, "question")
+		policy, questionID, ok := cityAndID(w, r, d, "question")
 		if !ok {
 			return
 		}
