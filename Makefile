@@ -16,7 +16,7 @@ WITH_ENV = set -a && eval "$$($(SERVICES) env)" && set +a &&
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help dev test test-go test-infra build invoke lint bench services services-down db clean
+.PHONY: help dev test test-go test-infra build invoke lint bench services services-down db clean synth
 
 help:
 	@echo "make dev        start Postgres+Redis, migrate, load the demo city, serve http://localhost:8080/api/"
@@ -25,6 +25,7 @@ help:
 	@echo "make invoke FN=get-ballot EVENT=events/get-ballot/200-riverton.json"
 	@echo "make lint       gofmt check, go vet, shell syntax"
 	@echo "make bench      ballot through the local gateway vs a hello-world ceiling, plus Go benchmarks"
+	@echo "make synth      build, then write the CDK app's CloudFormation to cdk.out/ (offline; STAGE=prod for prod)"
 	@echo "make services-down   stop Postgres and Redis"
 
 services:
@@ -78,6 +79,11 @@ lint:
 bench: services
 	@$(WITH_ENV) $(GO) run ./scripts/bench
 	@$(WITH_ENV) $(GO) test -run '^$$' -bench . -benchmem ./shared/...
+
+# The CloudFormation of the whole stack, offline (no AWS calls), from build/.
+STAGE ?= dev
+synth: build
+	cd infra && CDK_CONTEXT_JSON='{"stage":"$(STAGE)"}' $(GO) run .
 
 clean:
 	rm -rf build cdk.out infra/cdk.out

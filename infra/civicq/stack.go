@@ -1,6 +1,8 @@
-// Package civicq is CivicQ's CDK stack: one Lambda function per row of the route
-// table (shared/routes) and per task, and an HTTP API with one route per row. The
-// app in infra/main.go and the template tests both build it from here.
+// Package civicq is CivicQ's CDK stack: the network, database, cache, one Lambda
+// function per row of the route table (shared/routes) and per task, the HTTP API
+// and its user pool, the video buckets and queue, the CloudFront distribution, and
+// the dashboard and alarms. The app in infra/main.go and the template tests both
+// build it from here; each part is a construct in a file of its own.
 package civicq
 
 import (
@@ -10,14 +12,10 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/civicq/civicq/shared/routes"
 )
@@ -26,82 +24,236 @@ import (
 // infra/, where the app is run (`go run .`).
 const DefaultBuildDir = "../build"
 
-// LogRetention is how long every function's log group keeps its events.
-const LogRetention = awslogs.RetentionDays_ONE_MONTH
+// Stage is dev or prod, from the CDK context (`-c stage=prod`); dev by default.
+type Stage string
+
+const (
+	Dev  Stage = "dev"
+	Prod Stage = "prod"
+)
+
+// StageFrom reads the stage from a construct's context.
+func StageFrom(scope constructs.Construct) (Stage, error) {
+	v := scope.Node().TryGetContext(jsii.String("stage"))
+	if v == nil {
+		return Dev, nil
+	}
+	s, _ := v.(string)
+	switch Stage(s) {
+	case Dev, Prod:
+		return Stage(s), nil
+	}
+	return "", fmt.Errorf("context stage=%v: want dev or prod", v)
+}
+
+// EdgeRegion is the only region where a CLOUDFRONT-scoped WAF web ACL can be made.
+const EdgeRegion = "us-east-1"
 
 // CivicQStackProps configures the stack.
 type CivicQStackProps struct {
 	awscdk.StackProps
+	Stage Stage // empty: StageFrom(scope)
 	// BuildDir holds one folder per function with its bootstrap binary
 	// (<BuildDir>/<name>/bootstrap). Empty means DefaultBuildDir.
 	BuildDir string
+	// MigrationsDir is hashed at synth: the hash is a property of the migrations
+	// custom resource, so a deploy that changes a migration runs them. Empty means
+	// ../migrations (relative to infra/).
+	MigrationsDir string
+	// SiteDir is the frontend build deployed to the site bucket when it exists.
+	SiteDir string
+	// WebACLArn is an existing CLOUDFRONT-scoped web ACL (`-c webAclArn=`). Empty:
+	// the stack creates its own, which requires the stack to be in us-east-1.
+	WebACLArn string
+	// AlarmEmail is subscribed to the alarm topic (`-c alarmEmail=`).
+	AlarmEmail string
+	// Nag runs cdk-nag's AwsSolutions pack over the stack at synth.
+	Nag bool
+}
+
+// Stack is the built stack and its parts, for the tests.
+type Stack struct {
+	awscdk.Stack
+	Network    *Network
+	Database   *Database
+	Cache      *Cache
+	Functions  map[string]*Function
+	API        *API
+	Video      *Video
+	Edge       *Edge
+	Operations *Operations
+	stage      Stage
 }
 
 // NewCivicQStack builds the stack. It panics with a plain message when a function's
-// binary is missing; callers that want an error instead call CheckBuild first.
-func NewCivicQStack(scope constructs.Construct, id string, props *CivicQStackProps) awscdk.Stack {
-	var sprops awscdk.StackProps
-	buildDir := DefaultBuildDir
-	if props != nil {
-		sprops = props.StackProps
-		if props.BuildDir != "" {
-			buildDir = props.BuildDir
-		}
+// binary is missing (callers that want an error call CheckBuild first), when the
+// stage is not dev or prod, or when the stack's region cannot host its WAF.
+func NewCivicQStack(scope constructs.Construct, id string, props *CivicQStackProps) *Stack {
+	if props == nil {
+		props = &CivicQStackProps{}
+	}
+	buildDir := props.BuildDir
+	if buildDir == "" {
+		buildDir = DefaultBuildDir
 	}
 	if err := CheckBuild(buildDir); err != nil {
 		panic(err)
 	}
+	stage := props.Stage
+	if stage == "" {
+		var err error
+		if stage, err = StageFrom(scope); err != nil {
+			panic(err)
+		}
+	}
+	sprops := props.StackProps
+	if sprops.Description == nil {
+		sprops.Description = jsii.String("CivicQ " + string(stage))
+	}
 	stack := awscdk.NewStack(scope, &id, &sprops)
+	s := &Stack{Stack: stack, Functions: map[string]*Function{}, stage: stage}
+	awscdk.Tags_Of(stack).Add(jsii.String("civicq:stage"), jsii.String(string(stage)), nil)
 
-	// Callers sign in with Cognito; routes whose Access is not public get a JWT
-	// authorizer on this pool. The Cognito issue fills out the pool (groups for
-	// candidates and moderators, domains, email); the API only needs its issuer and
-	// the web client as audience.
-	users := awscognito.NewUserPool(stack, jsii.String("Users"), &awscognito.UserPoolProps{
-		SelfSignUpEnabled: jsii.Bool(true),
-		SignInAliases:     &awscognito.SignInAliases{Email: jsii.Bool(true)},
-		AutoVerify:        &awscognito.AutoVerifiedAttrs{Email: jsii.Bool(true)},
-		AccountRecovery:   awscognito.AccountRecovery_EMAIL_ONLY,
+	if props.WebACLArn == "" {
+		region := stack.Region()
+		if !*awscdk.Token_IsUnresolved(region) && *region != EdgeRegion {
+			panic(fmt.Sprintf("stack %s is in %s: its CloudFront WAF web ACL can only be created in %s; "+
+				"deploy the %s stack first and pass its WebAclArn output with -c webAclArn=...",
+				id, *region, EdgeRegion, WafStackName(stage)))
+		}
+		if *awscdk.Token_IsUnresolved(region) {
+			// An environment-agnostic template: refuse to deploy outside us-east-1
+			// with a clear message rather than a WAF error halfway through.
+			awscdk.NewCfnRule(stack, jsii.String("EdgeRegion"), &awscdk.CfnRuleProps{
+				Assertions: &[]*awscdk.CfnRuleAssertion{{
+					Assert: awscdk.Fn_ConditionEquals(awscdk.Aws_REGION(), jsii.String(EdgeRegion)),
+					AssertDescription: jsii.String("This template creates a CLOUDFRONT-scoped WAF web ACL, " +
+						"which only exists in us-east-1: deploy it there, or pass -c webAclArn"),
+				}},
+			})
+		}
+	}
+
+	s.Network = NewNetwork(stack, "Network")
+	s.Database = NewDatabase(stack, "Database", &DatabaseProps{Network: s.Network, Stage: stage})
+	s.Cache = NewCache(stack, "Cache", &CacheProps{Network: s.Network, Stage: stage})
+
+	logs := privateBucket(stack, "AccessLogs", nil, &awss3.BucketProps{
+		// CloudFront standard logs are written with ACLs.
+		ObjectOwnership: awss3.ObjectOwnership_OBJECT_WRITER,
+		LifecycleRules:  &[]*awss3.LifecycleRule{{Expiration: awscdk.Duration_Days(jsii.Number(90))}},
 	})
-	web := users.AddClient(jsii.String("Web"), &awscognito.UserPoolClientOptions{
-		AuthFlows: &awscognito.AuthFlow{UserSrp: jsii.Bool(true)},
-	})
-	// The authorizer only becomes a resource once a route uses it.
-	authorizer := awsapigatewayv2authorizers.NewHttpUserPoolAuthorizer(jsii.String("Caller"), users,
-		&awsapigatewayv2authorizers.HttpUserPoolAuthorizerProps{
-			UserPoolClients: &[]awscognito.IUserPoolClient{web},
+
+	// The migrate function, run by CloudFormation before the API functions change.
+	var migrations awscdk.CustomResource
+	for _, t := range routes.Tasks {
+		fn := NewFunction(stack, t.Name, &FunctionProps{
+			Dir: filepath.Join(buildDir, t.Name), MemoryMB: t.MemoryMB, Timeout: t.Timeout, Summary: t.Summary,
+			Network: s.Network,
 		})
+		s.Functions[t.Name] = fn
+		switch t.Trigger {
+		case "custom-resource":
+			// The admin owns the schema. The writer and reader users' secrets are
+			// handed over so the migrate runtime can create those roles with their
+			// passwords (runtime work not done yet; see infra/README.md).
+			s.Database.Connect(fn, DBAdminUser, false)
+			for u, sec := range s.Database.UserSecrets {
+				sec.GrantRead(fn.Role, nil)
+				fn.Fn.AddEnvironment(jsii.String(strings.ToUpper(strings.TrimPrefix(u, "civicq_"))+"_SECRET_ARN"), sec.SecretArn(), nil)
+			}
+			hash, err := hashDir(migrationsDir(props.MigrationsDir))
+			if err != nil {
+				panic(err)
+			}
+			migrations = NewMigrations(stack, "Migrations", fn, hash)
+		}
+	}
 
-	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
-		Description: jsii.String("CivicQ API: one route per row of shared/routes"),
-	})
 	for _, r := range routes.Table {
 		fn := NewFunction(stack, r.Name, &FunctionProps{
 			Dir: filepath.Join(buildDir, r.Name), MemoryMB: r.MemoryMB, Timeout: r.Timeout, Summary: r.Summary,
+			Network: s.Network,
 		})
-		opts := &awsapigatewayv2.AddRoutesOptions{
-			Path:        jsii.String(r.Path),
-			Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod(r.Method)},
-			Integration: awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(r.Name), fn.Fn, nil),
+		s.Functions[r.Name] = fn
+		switch r.DB {
+		case routes.DBWrite:
+			s.Database.Connect(fn, DBWriterUser, false)
+		case routes.DBRead:
+			// Read routes connect as the SELECT-only user on both endpoints:
+			// DATABASE_READ_URL (the read-only endpoint) for their reads, and
+			// DATABASE_URL (the writer endpoint) where a read must see the latest
+			// commit: list-questions rebuilds a contest's Redis ranking from the
+			// writer. rds-db:connect is granted per proxy and user, so this one grant
+			// covers both endpoints, and no read route can write through either.
+			s.Database.Connect(fn, DBReaderUser, true)
 		}
-		if r.NeedsCaller() {
-			opts.Authorizer = authorizer
+		if r.Cache {
+			s.Cache.Connect(fn)
 		}
-		api.AddRoutes(opts)
+		if migrations != nil {
+			// Updated only once the migrations have run.
+			fn.Fn.Node().AddDependency(migrations)
+		}
 	}
-	for _, t := range routes.Tasks {
-		// Their triggers (the migrate custom resource, the SQS event source) come with
-		// the database and media issues.
-		NewFunction(stack, t.Name, &FunctionProps{
-			Dir: filepath.Join(buildDir, t.Name), MemoryMB: t.MemoryMB, Timeout: t.Timeout, Summary: t.Summary,
-		})
-	}
+	s.API = NewAPI(stack, "Api", &APIProps{Functions: s.Functions, Stage: stage})
 
-	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
-		Value: api.Url(), Description: jsii.String("base URL of the HTTP API"),
+	s.Video = NewVideo(stack, "Video", &VideoProps{AccessLogs: logs, Stage: stage})
+	siteDir := props.SiteDir
+	s.Edge = NewEdge(stack, "Edge", &EdgeProps{
+		API: s.API.Http, Media: s.Video.Media, Logs: logs, WebACLArn: props.WebACLArn, SiteDir: siteDir,
+		ConnectSrc: []*string{
+			jsii.String("https://cognito-idp." + *stack.Region() + ".amazonaws.com"),
+			// Presigned uploads go to <bucket>.s3.<region>.amazonaws.com; naming the
+			// bucket here would make a cycle (its CORS names the distribution).
+			jsii.String("https://*.s3." + *stack.Region() + ".amazonaws.com"),
+		},
 	})
-	awscdk.NewCfnOutput(stack, jsii.String("UserPoolId"), &awscdk.CfnOutputProps{Value: users.UserPoolId()})
-	awscdk.NewCfnOutput(stack, jsii.String("UserPoolClientId"), &awscdk.CfnOutputProps{Value: web.UserPoolClientId()})
+	s.Video.AllowOrigin(jsii.String("https://" + *s.Edge.Distribution.DistributionDomainName()))
+
+	ordered := make([]*Function, 0, len(s.Functions))
+	for _, name := range routes.Names() {
+		ordered = append(ordered, s.Functions[name])
+	}
+	s.Operations = NewOperations(stack, "Operations", &OperationsProps{
+		Functions: ordered, API: s.API.Http, Database: s.Database, DLQ: s.Video.DLQ, Stage: stage,
+		AlarmEmail: props.AlarmEmail,
+	})
+
+	out := func(id string, v *string, desc string) {
+		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: v, Description: jsii.String(desc)})
+	}
+	out("ApiUrl", s.API.Http.Url(), "base URL of the HTTP API (direct; browsers use SiteUrl/api)")
+	out("SiteUrl", jsii.String("https://"+*s.Edge.Distribution.DistributionDomainName()), "the CloudFront distribution")
+	out("UserPoolId", s.API.Users.UserPoolId(), "Cognito user pool")
+	out("UserPoolClientId", s.API.Client.UserPoolClientId(), "Cognito web client")
+	out("UploadsBucket", s.Video.Uploads.BucketName(), "presigned uploads land here")
+	out("MediaBucket", s.Video.Media.BucketName(), "HLS renditions, served at /media/*")
+	out("SiteBucket", s.Edge.Site.BucketName(), "the frontend build")
+	out("MigrateFunction", s.Functions["migrate"].Fn.FunctionName(), "invoke to run migrations by hand")
+	out("DashboardName", s.Operations.Dashboard.DashboardName(), "CloudWatch dashboard")
+
+	if props.Nag {
+		suppress(s)
+		awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	}
+	return s
+}
+
+// WafStackName is the name of the us-east-1 stack holding the web ACL for a
+// stack deployed in another region.
+func WafStackName(stage Stage) string { return "CivicQ-" + string(stage) + "-waf" }
+
+// NewWafStack creates the stack holding only the CLOUDFRONT-scoped web ACL, for
+// deployments whose main stack is not in us-east-1. Its WebAclArn output goes to
+// the main stack as -c webAclArn=.
+func NewWafStack(scope constructs.Construct, stage Stage, account *string) awscdk.Stack {
+	stack := awscdk.NewStack(scope, jsii.String(WafStackName(stage)), &awscdk.StackProps{
+		Env:         &awscdk.Environment{Account: account, Region: jsii.String(EdgeRegion)},
+		Description: jsii.String("CivicQ " + string(stage) + " CloudFront WAF web ACL"),
+	})
+	acl := NewFirewall(stack, "Firewall")
+	awscdk.NewCfnOutput(stack, jsii.String("WebAclArn"), &awscdk.CfnOutputProps{Value: acl.AttrArn()})
 	return stack
 }
 
@@ -123,45 +275,4 @@ func CheckBuild(buildDir string) error {
 	}
 	return fmt.Errorf("no bootstrap binary for %s under %s: run `make build` first",
 		strings.Join(missing, ", "), buildDir)
-}
-
-// FunctionProps describes one function built by `make build`.
-type FunctionProps struct {
-	Dir      string // folder holding the bootstrap binary
-	MemoryMB int
-	Timeout  int // seconds
-	Summary  string
-}
-
-// Function is one CivicQ Lambda function with its own log group.
-type Function struct {
-	constructs.Construct
-	Fn   awslambda.Function
-	Logs awslogs.LogGroup
-}
-
-// NewFunction creates the function named name (its routes.Table or routes.Tasks
-// name): a Go binary on provided.al2023 arm64, logging to a log group with
-// LogRetention.
-func NewFunction(scope constructs.Construct, name string, props *FunctionProps) *Function {
-	c := constructs.NewConstruct(scope, jsii.String(name))
-	logs := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
-		Retention: LogRetention,
-	})
-	fn := awslambda.NewFunction(c, jsii.String("Fn"), &awslambda.FunctionProps{
-		Description:  jsii.String(props.Summary),
-		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture: awslambda.Architecture_ARM_64(),
-		Handler:      jsii.String("bootstrap"),
-		Code:         awslambda.Code_FromAsset(jsii.String(props.Dir), nil),
-		MemorySize:   jsii.Number(props.MemoryMB),
-		Timeout:      awscdk.Duration_Seconds(jsii.Number(props.Timeout)),
-		LogGroup:     logs,
-		// Plain configuration; the database, cache and bucket issues add their
-		// endpoints here.
-		Environment: &map[string]*string{
-			"FUNCTION_NAME": jsii.String(name),
-		},
-	})
-	return &Function{Construct: c, Fn: fn, Logs: logs}
 }

@@ -1,0 +1,104 @@
+package civicq
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// LogRetention is how long every function's log group keeps its events.
+const LogRetention = awslogs.RetentionDays_ONE_MONTH
+
+// FunctionTag is the cost-allocation tag naming each function (activate it once in
+// the Billing console's cost allocation tags, or with `aws ce
+// update-cost-allocation-tags-status`).
+const FunctionTag = "civicq:function"
+
+// FunctionProps describes one function built by `make build`.
+type FunctionProps struct {
+	Dir      string // folder holding the bootstrap binary
+	MemoryMB int
+	Timeout  int // seconds
+	Summary  string
+	// Network places the function in the VPC's isolated subnets with a security
+	// group of its own that allows no traffic until Database.Connect,
+	// Cache.Connect... open what it needs. Nil leaves it outside any VPC.
+	Network *Network
+	// Env is added to the function's environment.
+	Env map[string]string
+}
+
+// Function is one CivicQ Lambda function with its own role, log group and security
+// group: every permission it has is granted to it alone.
+type Function struct {
+	constructs.Construct
+	Name          string
+	Fn            awslambda.Function
+	Role          awsiam.Role
+	Logs          awslogs.LogGroup
+	SecurityGroup awsec2.SecurityGroup // nil outside a VPC
+}
+
+// NewFunction creates the function named name (its routes.Table or routes.Tasks
+// name): a Go binary on provided.al2023 arm64, logging to a log group with
+// LogRetention, tagged FunctionTag=name.
+func NewFunction(scope constructs.Construct, name string, props *FunctionProps) *Function {
+	c := constructs.NewConstruct(scope, jsii.String(name))
+	logs := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
+		Retention: LogRetention,
+	})
+	role := awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("CivicQ function " + name),
+	})
+	// Logs go to its own group only (no AWSLambdaBasicExecutionRole, which allows
+	// writing to any log group).
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   &[]*string{jsii.String("logs:CreateLogStream"), jsii.String("logs:PutLogEvents")},
+		Resources: &[]*string{logs.LogGroupArn()},
+	}))
+	env := map[string]*string{
+		"FUNCTION_NAME":     jsii.String(name),
+		"METRICS_NAMESPACE": jsii.String(MetricsNamespace),
+	}
+	for k, v := range props.Env {
+		env[k] = jsii.String(v)
+	}
+	fp := &awslambda.FunctionProps{
+		Description:  jsii.String(props.Summary),
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code:         awslambda.Code_FromAsset(jsii.String(props.Dir), nil),
+		MemorySize:   jsii.Number(props.MemoryMB),
+		Timeout:      awscdk.Duration_Seconds(jsii.Number(props.Timeout)),
+		LogGroup:     logs,
+		Role:         role,
+		Environment:  &env,
+	}
+	f := &Function{Construct: c, Name: name, Role: role, Logs: logs}
+	if props.Network != nil {
+		f.SecurityGroup = awsec2.NewSecurityGroup(c, jsii.String("SG"), &awsec2.SecurityGroupProps{
+			Vpc:              props.Network.Vpc,
+			AllowAllOutbound: jsii.Bool(false),
+			Description:      jsii.String("CivicQ function " + name + ": egress only where granted"),
+		})
+		for _, ep := range props.Network.Endpoints {
+			ep.Connections().AllowDefaultPortFrom(f.SecurityGroup, jsii.String("CivicQ function "+name))
+		}
+		fp.Vpc = props.Network.Vpc
+		fp.VpcSubnets = props.Network.Subnets
+		fp.SecurityGroups = &[]awsec2.ISecurityGroup{f.SecurityGroup}
+		// Creating and deleting its network interfaces; AWS's managed policy is the
+		// documented minimum (the ec2 actions take no resource restriction).
+		role.AddManagedPolicy(awsiam.ManagedPolicy_FromAwsManagedPolicyName(
+			jsii.String("service-role/AWSLambdaVPCAccessExecutionRole")))
+	}
+	f.Fn = awslambda.NewFunction(c, jsii.String("Fn"), fp)
+	awscdk.Tags_Of(c).Add(jsii.String(FunctionTag), jsii.String(name), nil)
+	return f
+}
