@@ -196,6 +196,8 @@ func (d *Database) Connect(fn *Function, user string, readOnly bool) {
 		fn.Fn.AddEnvironment(jsii.String("DATABASE_READ_URL"), dsn(d.ReadOnly.AttrEndpoint(), user), nil)
 	}
 	fn.Fn.AddEnvironment(jsii.String("DB_USER"), jsii.String(user), nil)
+	// The runtime signs in with an IAM token (shared/store/iam.go).
+	fn.Fn.AddEnvironment(jsii.String("DB_IAM_AUTH"), jsii.String("true"), nil)
 	d.Proxy.GrantConnect(fn.Role, jsii.String(user))
 	d.ProxySecurityGroup.Connections().AllowFrom(fn.SecurityGroup, awsec2.Port_Tcp(jsii.Number(5432)),
 		jsii.String("CivicQ function "+fn.Name))

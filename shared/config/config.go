@@ -26,6 +26,10 @@ type Config struct {
 	// DBConnectTimeout bounds a connection attempt, so "Postgres is down" turns into
 	// a fast 503 instead of a hung invocation.
 	DBConnectTimeout time.Duration
+	// DBIAMAuth signs in to RDS Proxy with IAM tokens (DB_IAM_AUTH, set by the
+	// stack); AWSRegion is the region the tokens are for (AWS_REGION, set by Lambda).
+	DBIAMAuth bool
+	AWSRegion string
 
 	// RedisAddr is host:port of Redis (ElastiCache's primary endpoint in AWS). Empty
 	// disables the cache: every read goes to Postgres.
@@ -56,6 +60,7 @@ func FromEnv() (Config, error) {
 		DatabaseURL:      os.Getenv("DATABASE_URL"),
 		DatabaseReadURL:  os.Getenv("DATABASE_READ_URL"),
 		RedisAddr:        os.Getenv("REDIS_ADDR"),
+		AWSRegion:        os.Getenv("AWS_REGION"),
 		RedisUsername:    os.Getenv("REDIS_USERNAME"),
 		RedisPassword:    os.Getenv("REDIS_PASSWORD"),
 		CachePrefix:      first(os.Getenv("CACHE_PREFIX"), "cq:"),
@@ -67,6 +72,10 @@ func FromEnv() (Config, error) {
 	c.DBMaxConns = int32(intVar("DB_MAX_CONNS", 2, &errs))
 	c.DBConnectTimeout = durationVar("DB_CONNECT_TIMEOUT", 2*time.Second, &errs)
 	c.RedisTLS = boolVar("REDIS_TLS", false, &errs)
+	c.DBIAMAuth = boolVar("DB_IAM_AUTH", false, &errs)
+	if c.DBIAMAuth && c.AWSRegion == "" {
+		errs = append(errs, fmt.Errorf("DB_IAM_AUTH needs AWS_REGION"))
+	}
 	c.RedisTimeout = durationVar("REDIS_TIMEOUT", 150*time.Millisecond, &errs)
 	c.RedisPoolSize = intVar("REDIS_POOL_SIZE", 4, &errs)
 	c.CacheLocalTTL = durationVar("CACHE_LOCAL_TTL", time.Second, &errs, true)

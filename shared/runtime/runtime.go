@@ -46,6 +46,9 @@ func New(cfg config.Config) (*Runtime, error) {
 	}
 	ctx := context.Background()
 	opts := store.PoolOptions{MaxConns: cfg.DBMaxConns, ConnectTimeout: cfg.DBConnectTimeout}
+	if cfg.DBIAMAuth {
+		opts.IAMRegion = cfg.AWSRegion
+	}
 	writer, err := store.NewPool(ctx, cfg.DatabaseURL, opts)
 	if err != nil {
 		return nil, err

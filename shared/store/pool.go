@@ -21,6 +21,9 @@ import (
 type PoolOptions struct {
 	MaxConns       int32
 	ConnectTimeout time.Duration
+	// IAMRegion, when set, turns on IAM authentication: each new connection signs
+	// in with a token for that region (iam.go) instead of a password.
+	IAMRegion string
 }
 
 // NewPool builds a pool without connecting: the first query connects, so a cold
@@ -49,6 +52,9 @@ func NewPool(ctx context.Context, dsn string, o PoolOptions) (*pgxpool.Pool, err
 	}
 	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
 	cfg.ConnConfig.Tracer = dbTimer{}
+	if o.IAMRegion != "" {
+		cfg.BeforeConnect = iamPassword(o.IAMRegion)
+	}
 	return pgxpool.NewWithConfig(ctx, cfg)
 }
 
