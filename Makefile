@@ -16,7 +16,7 @@ WITH_ENV = set -a && eval "$$($(SERVICES) env)" && set +a &&
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help dev test test-go test-infra build invoke lint bench services services-down db clean synth
+.PHONY: help dev test test-go test-infra build invoke lint bench services services-down db clean synth coldstart cost-report load
 
 help:
 	@echo "make dev        start Postgres+Redis, migrate, load the demo city, serve http://localhost:8080/api/"
@@ -25,6 +25,9 @@ help:
 	@echo "make invoke FN=get-ballot EVENT=events/get-ballot/200-riverton.json"
 	@echo "make lint       gofmt check, go vet, shell syntax"
 	@echo "make bench      ballot through the local gateway vs a hello-world ceiling, plus Go benchmarks"
+	@echo "make coldstart  cold start / memory / size per function under the Lambda emulator, checked against budgets.json"
+	@echo "make cost-report  build/cost-report.{md,html}; LOGS=export.json to read a CloudWatch Logs Insights export"
+	@echo "make load       election-night traffic mix (vegeta) on the local gateway; fails over p95 500 ms or 1% errors"
 	@echo "make synth      build, then write the CDK app's CloudFormation to cdk.out/ (offline; STAGE=prod for prod)"
 	@echo "make services-down   stop Postgres and Redis"
 
@@ -79,6 +82,20 @@ lint:
 bench: services
 	@$(WITH_ENV) $(GO) run ./scripts/bench
 	@$(WITH_ENV) $(GO) test -run '^$$' -bench . -benchmem ./shared/...
+
+# Cold start, warm duration, peak memory and size of every function under the AWS Lambda
+# Runtime Interface Emulator (installed into .local/bin on first use), checked against
+# budgets.json. `make test` runs the same check (scripts/coldstart/budget_test.go).
+coldstart: services
+	@$(WITH_ENV) $(GO) run ./scripts/coldstart -check budgets.json
+
+# build/cost-report.md and .html; LOGS=export.json reads a CloudWatch Logs Insights export instead.
+cost-report: services
+	@$(WITH_ENV) $(GO) run ./scripts/costreport $(if $(LOGS),-from-logs $(LOGS))
+
+# Election-night mix against the local gateway; LOAD_FLAGS="-rate 400 -duration 120s" or "-find".
+load: services
+	@$(WITH_ENV) $(GO) run ./scripts/load $(LOAD_FLAGS)
 
 # The CloudFormation of the whole stack, offline (no AWS calls), from build/.
 STAGE ?= dev
