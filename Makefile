@@ -16,7 +16,7 @@ WITH_ENV = set -a && eval "$$($(SERVICES) env)" && set +a &&
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help dev test test-go test-infra build invoke lint bench services services-down db clean synth coldstart cost-report load
+.PHONY: help tools dev test test-go test-infra build invoke lint bench services services-down db clean synth coldstart cost-report load
 
 help:
 	@echo "make dev        start Postgres+Redis, migrate, load the demo city, serve http://localhost:8080/api/"
@@ -34,6 +34,10 @@ help:
 services:
 	@$(SERVICES) up >/dev/null
 
+# ffmpeg and ffprobe for the video tests (installed with apt when missing).
+tools:
+	@scripts/tools.sh ensure-ffmpeg
+
 services-down:
 	@$(SERVICES) down
 
@@ -46,7 +50,7 @@ dev: services
 
 test: lint test-go test-infra build
 
-test-go: services
+test-go: services tools
 	@$(WITH_ENV) $(GO) test -count=1 ./...
 
 test-infra:
