@@ -38,5 +38,6 @@ func Handlers() map[string]Constructor {
 		"get-question":      GetQuestion,
 		"vote-question":     Vote,
 		"get-my-vote":       MyVote,
+		"get-me":            Me,
 	}
 }

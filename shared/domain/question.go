@@ -157,3 +157,46 @@ type QuestionPage struct {
 
 // VoteValue checks a vote: +1 up, -1 down, 0 clears.
 func VoteValue(v int) bool { return v == -1 || v == 0 || v == 1 }
+
+// Me is what the signed-in caller sees of themselves.
+type Me struct {
+	ID            string       `json:"id"`
+	Subject       string       `json:"subject"`
+	Email         string       `json:"email"`
+	EmailVerified bool         `json:"emailVerified"`
+	DisplayName   string       `json:"displayName"`
+	HomeCity      string       `json:"homeCity,omitempty"` // slug
+	Roles         []CityRole   `json:"roles"`
+	Candidacies   []Candidacy  `json:"candidacies"`
+	Questions     []MyQuestion `json:"questions"`
+}
+
+// CityRole is a role held in one city only.
+type CityRole struct {
+	City string `json:"city"` // slug
+	Role string `json:"role"` // "moderator" or "city_admin"
+}
+
+// Candidacy is a candidate record the caller claimed, and where the claim stands.
+type Candidacy struct {
+	CandidateID  string `json:"candidateId"`
+	City         string `json:"city"`
+	Name         string `json:"name"`
+	Verification string `json:"verification"`
+	Reason       string `json:"reason,omitempty"`
+}
+
+// MyQuestion is one of the caller's questions with its moderation state.
+type MyQuestion struct {
+	ID              string    `json:"id"`
+	City            string    `json:"city"`
+	ContestID       string    `json:"contestId"`
+	Text            string    `json:"text"`
+	Status          string    `json:"status"`
+	RejectionCode   string    `json:"rejectionCode,omitempty"`
+	RejectionReason string    `json:"rejectionReason,omitempty"`
+	MergedInto      string    `json:"mergedInto,omitempty"`
+	Upvotes         int       `json:"upvotes"`
+	Downvotes       int       `json:"downvotes"`
+	CreatedAt       time.Time `json:"createdAt"`
+}

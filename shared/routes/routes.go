@@ -84,6 +84,8 @@ var Table = []Route{
 		MemoryMB: 128, Timeout: 10, Summary: "one question: counters, versions, why it ranks there, answered by X of N"},
 	{Name: "get-my-vote", Method: "GET", Path: "/api/cities/{city}/questions/{question}/vote", Access: Caller, DB: DBRead, Cache: true,
 		MemoryMB: 128, Timeout: 10, Summary: "the caller's own vote on a question"},
+	{Name: "get-me", Method: "GET", Path: "/api/me", Access: Caller, DB: DBWrite, Cache: false,
+		MemoryMB: 128, Timeout: 10, Summary: "the caller: profile, roles per city, candidate claims, own questions with moderation status"},
 	{Name: "vote-question", Method: "PUT", Path: "/api/cities/{city}/questions/{question}/vote", Access: Caller, DB: DBWrite, Cache: true,
 		MemoryMB: 256, Timeout: 10, MaxBody: 256, Summary: "a verified resident votes a question up (1), down (-1) or clears (0)"},
 }
