@@ -20,7 +20,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	goruntime "runtime"
 	"runtime/pprof"
@@ -29,16 +28,15 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/redis/go-redis/v9"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/civicq/civicq/scripts/perf"
 	"github.com/civicq/civicq/shared/config"
 	"github.com/civicq/civicq/shared/demo"
 	"github.com/civicq/civicq/shared/domain"
 	"github.com/civicq/civicq/shared/gateway"
 	"github.com/civicq/civicq/shared/jwtauth"
 	"github.com/civicq/civicq/shared/jwtauth/jwttest"
-	"github.com/civicq/civicq/shared/localdev"
 	"github.com/civicq/civicq/shared/registry"
 	"github.com/civicq/civicq/shared/routes"
 )
@@ -154,8 +152,8 @@ type benchEnv struct {
 	question []string
 }
 
-// setup builds a throwaway database (migrated, demo city, 50 more questions in the
-// mayor race), the functions against it and a Redis key prefix of its own, a token
+// setup builds a throwaway database and Redis key prefix (perf.NewStack: migrated,
+// demo city) with 50 more questions in the mayor race, the functions against it, a token
 // issuer the gateway trusts, and the two servers.
 func setup(ctx context.Context) (*benchEnv, func(), error) {
 	var cleanups []func()
@@ -164,50 +162,25 @@ func setup(ctx context.Context) (*benchEnv, func(), error) {
 			cleanups[i]()
 		}
 	}
-	admin := os.Getenv("CIVICQ_TEST_DATABASE_URL")
-	if admin == "" {
-		return nil, cleanup, fmt.Errorf("CIVICQ_TEST_DATABASE_URL is not set: run `make bench`")
-	}
-	name := fmt.Sprintf("civicq_bench_%d", os.Getpid())
-	conn, err := pgx.Connect(ctx, admin)
+	stack, err := perf.NewStack(ctx, os.Getenv("CIVICQ_TEST_DATABASE_URL"), os.Getenv("REDIS_ADDR"), "bench")
 	if err != nil {
 		return nil, cleanup, err
 	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		return nil, cleanup, err
-	}
-	cleanups = append(cleanups, func() {
-		if c, err := pgx.Connect(context.Background(), admin); err == nil {
-			_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			c.Close(context.Background())
-		}
-	})
-	u, err := url.Parse(admin)
-	if err != nil {
-		return nil, cleanup, err
-	}
-	u.Path = "/" + name
-	dsn := u.String()
-	if _, err := localdev.Prepare(ctx, dsn, true); err != nil {
-		return nil, cleanup, err
-	}
+	cleanups = append(cleanups, stack.Close)
 	env := &benchEnv{stdout: os.Stdout}
-	if env.question, err = addQuestions(ctx, dsn, 50); err != nil {
+	if env.question, err = addQuestions(ctx, stack.DSN, 50); err != nil {
 		return nil, cleanup, err
 	}
 
-	prefix := fmt.Sprintf("bench:%d:", os.Getpid())
-	os.Setenv("DATABASE_URL", dsn)
-	os.Setenv("DATABASE_READ_URL", dsn)
-	os.Setenv("CACHE_PREFIX", prefix)
+	os.Setenv("DATABASE_URL", stack.DSN)
+	os.Setenv("DATABASE_READ_URL", stack.DSN)
+	os.Setenv("CACHE_PREFIX", stack.Prefix)
 	os.Setenv("DB_MAX_CONNS", "8")
 	os.Setenv("REDIS_POOL_SIZE", "64")
 	cfg, err := config.FromEnv()
 	if err != nil {
 		return nil, cleanup, err
 	}
-	cleanups = append(cleanups, func() { deleteKeys(cfg.RedisAddr, prefix) })
 
 	// The functions log a line and an EMF document per invocation to stdout, as in
 	// Lambda; they still do all that work here, into the void.
@@ -311,16 +284,6 @@ func addQuestions(ctx context.Context, dsn string, n int) ([]string, error) {
 		ids = append(ids, id)
 	}
 	return ids, nil
-}
-
-func deleteKeys(addr, prefix string) {
-	rdb := redis.NewClient(&redis.Options{Addr: addr})
-	defer rdb.Close()
-	ctx := context.Background()
-	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		rdb.Del(ctx, iter.Val())
-	}
 }
 
 func get(u string) error {
