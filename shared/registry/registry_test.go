@@ -57,6 +57,8 @@ func TestEveryRouteHasFunctionFixturesAndMount(t *testing.T) {
 		require.True(t, mounted[row.Name], "route %s is not mounted by the local gateway", row.Name)
 		require.True(t, strings.HasPrefix(row.Path, "/api/"), "route %s must live under /api/ (CloudFront routes /api/* to the HTTP API)", row.Name)
 		require.Contains(t, []routes.Access{routes.Public, routes.Caller}, row.Access, "route %s must say who may call it", row.Name)
+		require.NotEmpty(t, row.Who, "route %s has no permission rule (routes.Rule)", row.Name)
+		require.Equal(t, row.Access == routes.Public, row.Who == routes.Anyone, "route %s: only public routes admit anyone, and they admit everyone", row.Name)
 		require.Positive(t, row.MemoryMB)
 		require.Positive(t, row.Timeout)
 		prev, dup := seenPatterns[row.Pattern()]

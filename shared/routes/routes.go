@@ -20,6 +20,28 @@ const (
 	Caller Access = "caller"
 )
 
+// Rule says which callers a route admits once the token (if any) is valid. It is
+// the one place permissions are declared: the handler enforces its row's rule
+// (the per-city ones need the database), and a table-driven test drives every row
+// with every kind of caller, so a route added without a rule fails.
+type Rule string
+
+const (
+	// Anyone: no caller needed (Public routes only).
+	Anyone Rule = "anyone"
+	// SignedIn: any caller with a valid token, verified email or not.
+	SignedIn Rule = "signed-in"
+	// Verified: a resident whose email is verified.
+	Verified Rule = "verified"
+	// CandidateOfRecord: the verified account whose claim of the candidate record
+	// the request acts for was approved by that city's staff.
+	CandidateOfRecord Rule = "candidate-of-record"
+	// CityModerator: a moderator or city admin of the city in the path.
+	CityModerator Rule = "city-moderator"
+	// CityAdmin: a city admin of the city in the path.
+	CityAdmin Rule = "city-admin"
+)
+
 // Access to the database a function needs. CDK grants the reader endpoint to Read
 // functions and the writer to Write ones; a read route never gets write rights.
 type DBAccess string
@@ -35,7 +57,8 @@ type Route struct {
 	Name     string   // function name: functions/<Name>, events/<Name>, build/<Name>
 	Method   string   // HTTP method, upper case
 	Path     string   // API Gateway path template, e.g. /api/cities/{city}/ballot
-	Access   Access   // who may call it
+	Access   Access   // whether the authorizer requires a token
+	Who      Rule     // which callers the function then admits
 	DB       DBAccess // database rights it needs
 	Cache    bool     // whether it uses Redis
 	MemoryMB int      // Lambda memory size
@@ -64,29 +87,29 @@ type Task struct {
 // Table lists every HTTP route. Keep it sorted by path so the README and the
 // gateway index read in a stable order.
 var Table = []Route{
-	{Name: "health", Method: "GET", Path: "/api/health", Access: Public, DB: DBRead, Cache: true,
+	{Name: "health", Method: "GET", Path: "/api/health", Access: Public, Who: Anyone, DB: DBRead, Cache: true,
 		MemoryMB: 128, Timeout: 5, Summary: "liveness and dependency status"},
-	{Name: "list-cities", Method: "GET", Path: "/api/cities", Access: Public, DB: DBRead, Cache: true,
+	{Name: "list-cities", Method: "GET", Path: "/api/cities", Access: Public, Who: Anyone, DB: DBRead, Cache: true,
 		MemoryMB: 128, Timeout: 10, Summary: "cities served, with their current election"},
-	{Name: "get-ballot", Method: "GET", Path: "/api/cities/{city}/ballot", Access: Public, DB: DBRead, Cache: true,
+	{Name: "get-ballot", Method: "GET", Path: "/api/cities/{city}/ballot", Access: Public, Who: Anyone, DB: DBRead, Cache: true,
 		MemoryMB: 128, Timeout: 10, Summary: "a city's upcoming or current election with contests, candidates and measures"},
-	{Name: "get-candidate", Method: "GET", Path: "/api/cities/{city}/candidates/{candidate}", Access: Public, DB: DBRead, Cache: true,
+	{Name: "get-candidate", Method: "GET", Path: "/api/cities/{city}/candidates/{candidate}", Access: Public, Who: Anyone, DB: DBRead, Cache: true,
 		MemoryMB: 128, Timeout: 10, Summary: "one candidate's profile"},
-	{Name: "get-contest", Method: "GET", Path: "/api/cities/{city}/contests/{contest}", Access: Public, DB: DBRead, Cache: true,
+	{Name: "get-contest", Method: "GET", Path: "/api/cities/{city}/contests/{contest}", Access: Public, Who: Anyone, DB: DBRead, Cache: true,
 		MemoryMB: 128, Timeout: 10, Summary: "one contest with its candidates or its measure"},
-	{Name: "list-questions", Method: "GET", Path: "/api/cities/{city}/contests/{contest}/questions", Access: Public, DB: DBRead, Cache: true,
+	{Name: "list-questions", Method: "GET", Path: "/api/cities/{city}/contests/{contest}/questions", Access: Public, Who: Anyone, DB: DBRead, Cache: true,
 		MemoryMB: 128, Timeout: 10, Summary: "a contest's approved questions by top, new, hot or controversial, a page at a time"},
-	{Name: "ask-question", Method: "POST", Path: "/api/cities/{city}/contests/{contest}/questions", Access: Caller, DB: DBWrite, Cache: true,
+	{Name: "ask-question", Method: "POST", Path: "/api/cities/{city}/contests/{contest}/questions", Access: Caller, Who: Verified, DB: DBWrite, Cache: true,
 		MemoryMB: 256, Timeout: 10, MaxBody: 8 << 10, Summary: "a verified resident asks the candidates of a contest a question"},
-	{Name: "similar-questions", Method: "GET", Path: "/api/cities/{city}/contests/{contest}/questions/similar", Access: Public, DB: DBRead, Cache: true,
+	{Name: "similar-questions", Method: "GET", Path: "/api/cities/{city}/contests/{contest}/questions/similar", Access: Public, Who: Anyone, DB: DBRead, Cache: true,
 		MemoryMB: 128, Timeout: 10, Summary: "the contest's questions closest to a text being typed"},
-	{Name: "get-question", Method: "GET", Path: "/api/cities/{city}/questions/{question}", Access: Public, DB: DBRead, Cache: true,
+	{Name: "get-question", Method: "GET", Path: "/api/cities/{city}/questions/{question}", Access: Public, Who: Anyone, DB: DBRead, Cache: true,
 		MemoryMB: 128, Timeout: 10, Summary: "one question: counters, versions, why it ranks there, answered by X of N"},
-	{Name: "get-my-vote", Method: "GET", Path: "/api/cities/{city}/questions/{question}/vote", Access: Caller, DB: DBRead, Cache: true,
+	{Name: "get-my-vote", Method: "GET", Path: "/api/cities/{city}/questions/{question}/vote", Access: Caller, Who: SignedIn, DB: DBRead, Cache: true,
 		MemoryMB: 128, Timeout: 10, Summary: "the caller's own vote on a question"},
-	{Name: "get-me", Method: "GET", Path: "/api/me", Access: Caller, DB: DBWrite, Cache: false,
+	{Name: "get-me", Method: "GET", Path: "/api/me", Access: Caller, Who: SignedIn, DB: DBWrite, Cache: false,
 		MemoryMB: 128, Timeout: 10, Summary: "the caller: profile, roles per city, candidate claims, own questions with moderation status"},
-	{Name: "vote-question", Method: "PUT", Path: "/api/cities/{city}/questions/{question}/vote", Access: Caller, DB: DBWrite, Cache: true,
+	{Name: "vote-question", Method: "PUT", Path: "/api/cities/{city}/questions/{question}/vote", Access: Caller, Who: Verified, DB: DBWrite, Cache: true,
 		MemoryMB: 256, Timeout: 10, MaxBody: 256, Summary: "a verified resident votes a question up (1), down (-1) or clears (0)"},
 }
 
