@@ -28,8 +28,9 @@ func suppress(s *Stack) {
 	}
 	for _, sec := range s.Database.UserSecrets {
 		one(sec, "AwsSolutions-SMG4", "the writer/reader users' passwords are set in Postgres by the migrate "+
-			"runtime from these secrets (not written yet); rotating them before then would desynchronise the "+
-			"proxy and the database. Add rotation with that runtime work")
+			"function from these secrets on every deploy; Secrets Manager rotation would change a secret between "+
+			"deploys and desynchronise the proxy from the database. Rotate by changing the secret and deploying "+
+			"(or invoking the migrate function)")
 	}
 	one(s.Cache.Construct, "AwsSolutions-SMG4", "ElastiCache user passwords are set from these secrets by CloudFormation; "+
 		"Secrets Manager rotation would change the secret without changing the ElastiCache user. Rotate by "+

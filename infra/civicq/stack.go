@@ -155,8 +155,8 @@ func NewCivicQStack(scope constructs.Construct, id string, props *CivicQStackPro
 		switch t.Trigger {
 		case "custom-resource":
 			// The admin owns the schema. The writer and reader users' secrets are
-			// handed over so the migrate runtime can create those roles with their
-			// passwords (runtime work not done yet; see infra/README.md).
+			// handed over: the migrate function creates those users with the
+			// passwords RDS Proxy will present (shared/migrate/users.go).
 			s.Database.Connect(fn, DBAdminUser, false)
 			for u, sec := range s.Database.UserSecrets {
 				sec.GrantRead(fn.Role, nil)

@@ -17,6 +17,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"github.com/civicq/civicq/migrations"
+	"github.com/civicq/civicq/shared/awsauth"
 )
 
 // VersionTable is the table in which goose records the applied migrations.
@@ -34,11 +35,15 @@ type Result struct {
 // own transaction; when one fails, Up returns the error and, in Result.Applied, the
 // migrations committed before it.
 func Up(ctx context.Context, dsn string) (Result, error) {
-	db, err := open(dsn)
+	db, err := open(dsn, "")
 	if err != nil {
 		return Result{}, err
 	}
 	defer db.Close()
+	return up(ctx, db)
+}
+
+func up(ctx context.Context, db *sql.DB) (Result, error) {
 	p, err := NewProvider(db)
 	if err != nil {
 		return Result{}, err
@@ -65,7 +70,7 @@ func Up(ctx context.Context, dsn string) (Result, error) {
 // migration, or 0 when none has been applied. It only reads: it neither creates the
 // version table nor waits for a migration in progress.
 func Version(ctx context.Context, dsn string) (int64, error) {
-	db, err := open(dsn)
+	db, err := open(dsn, "")
 	if err != nil {
 		return 0, err
 	}
@@ -114,13 +119,19 @@ func NewProvider(db *sql.DB) (*goose.Provider, error) {
 	return p, nil
 }
 
-// open returns a database/sql pool over pgx for dsn.
-func open(dsn string) (*sql.DB, error) {
+// open returns a database/sql pool over pgx for dsn. With iamRegion set, each
+// connection signs in with an IAM token, as the API functions do: in the cloud
+// the migrate function reaches Postgres only through RDS Proxy, which requires it.
+func open(dsn, iamRegion string) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: parse database URL: %w", err)
 	}
-	db := stdlib.OpenDB(*cfg)
+	var opts []stdlib.OptionOpenDB
+	if iamRegion != "" {
+		opts = append(opts, stdlib.OptionBeforeConnect(awsauth.IAMBeforeConnect(iamRegion)))
+	}
+	db := stdlib.OpenDB(*cfg, opts...)
 	// goose holds one connection (lock + migrations) and may open one more for reads.
 	db.SetMaxOpenConns(2)
 	return db, nil

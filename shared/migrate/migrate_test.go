@@ -165,7 +165,7 @@ func TestDownAllThenUp(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	db, err := open(dsn)
+	db, err := open(dsn, "")
 	if err != nil {
 		t.Fatal(err)
 	}

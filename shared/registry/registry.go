@@ -46,7 +46,7 @@ func Build(name string, cfg config.Config) (*Function, error) {
 	}
 	switch name {
 	case "migrate":
-		return &Function{Name: name, Handler: lambda.NewHandler(migrate.Handler(cfg.DatabaseURL)), Close: func() {}}, nil
+		return &Function{Name: name, Handler: lambda.NewHandler(migrate.Handler(migrate.Options{DSN: cfg.DatabaseURL})), Close: func() {}}, nil
 	}
 	return nil, fmt.Errorf("no function named %q (known: %v)", name, routes.Names())
 }

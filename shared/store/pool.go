@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/civicq/civicq/shared/awsauth"
 	"github.com/civicq/civicq/shared/metrics"
 )
 
@@ -53,7 +54,7 @@ func NewPool(ctx context.Context, dsn string, o PoolOptions) (*pgxpool.Pool, err
 	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
 	cfg.ConnConfig.Tracer = dbTimer{}
 	if o.IAMRegion != "" {
-		cfg.BeforeConnect = iamPassword(o.IAMRegion)
+		cfg.BeforeConnect = awsauth.IAMBeforeConnect(o.IAMRegion)
 	}
 	return pgxpool.NewWithConfig(ctx, cfg)
 }
