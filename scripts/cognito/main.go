@@ -26,8 +26,8 @@ import (
 
 	"github.com/aws/smithy-go"
 
-	"github.com/civicq/civicq/shared/domain"
 	"github.com/civicq/civicq/shared/localcognito"
+	"github.com/civicq/civicq/shared/routes"
 )
 
 func main() {
@@ -39,7 +39,7 @@ func main() {
   confirm EMAIL [CODE]        confirm (AdminConfirmSignUp, or ConfirmSignUp with the CODE printed in
                               .local/logs/cognito-local.log) and mark the email verified
   signin EMAIL PASSWORD       sign in (InitiateAuth USER_PASSWORD_AUTH) and print the token
-  add-to-group EMAIL GROUP    AdminAddUserToGroup; groups: `+strings.Join(domain.CognitoGroups, ", "))
+  add-to-group EMAIL GROUP    AdminAddUserToGroup; groups: `+strings.Join(routes.CognitoGroups, ", "))
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -110,8 +110,8 @@ func run(poolFile, token string, args []string) error {
 			return fmt.Errorf("-token %q: want id, access, refresh or all", token)
 		}
 	case "add-to-group":
-		if !slices.Contains(domain.CognitoGroups, args[1]) {
-			return fmt.Errorf("no group %q: the pool has %s", args[1], strings.Join(domain.CognitoGroups, ", "))
+		if !slices.Contains(routes.CognitoGroups, args[1]) {
+			return fmt.Errorf("no group %q: the pool has %s", args[1], strings.Join(routes.CognitoGroups, ", "))
 		}
 		if err := pool.AddToGroup(ctx, args[0], args[1]); err != nil {
 			return err

@@ -70,6 +70,12 @@ func localIdentity(ctx context.Context, addr string) (gateway.Authorizer, string
 		stop()
 		return nil, "", nil, err
 	}
+	// The web app's /config.json (shared/site.ConfigFromEnv) reads where to sign in
+	// from these variables; fill them unless the developer set them.
+	for k, v := range map[string]string{"COGNITO_ENDPOINT": srv.Endpoint, "COGNITO_REGION": pool.Region,
+		"COGNITO_USER_POOL_ID": pool.ID, "COGNITO_CLIENT_ID": pool.ClientID, "JWT_ISSUER": pool.Issuer} {
+		setDefault(k, v)
+	}
 	const email, password = "you@example.com", "Riverton-2026!"
 	hint := fmt.Sprintf("\ncognito-local %s plays Cognito at %s (ready in %s): user pool %s, web client %s;\n"+
 		"the gateway accepts its ID and access tokens (issuer %s). Its log, with the codes it \"emails\": %s\n"+

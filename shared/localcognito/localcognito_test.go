@@ -18,9 +18,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/stretchr/testify/require"
 
-	"github.com/civicq/civicq/shared/domain"
 	"github.com/civicq/civicq/shared/jwtauth"
 	"github.com/civicq/civicq/shared/localcognito"
+	"github.com/civicq/civicq/shared/routes"
 )
 
 const password = "Riverton-2026!"
@@ -70,7 +70,7 @@ func TestEnsureAndTokens(t *testing.T) {
 	for _, g := range groups.Groups {
 		names = append(names, aws.ToString(g.GroupName))
 	}
-	require.ElementsMatch(t, domain.CognitoGroups, names, "each group once, after two Ensures")
+	require.ElementsMatch(t, routes.CognitoGroups, names, "each group once, after two Ensures")
 	clients, err := p.API().ListUserPoolClients(ctx, &cip.ListUserPoolClientsInput{UserPoolId: aws.String(p.ID), MaxResults: aws.Int32(60)})
 	require.NoError(t, err)
 	require.Len(t, clients.UserPoolClients, 1)

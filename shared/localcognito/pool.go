@@ -14,8 +14,8 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
-	"github.com/civicq/civicq/shared/domain"
 	"github.com/civicq/civicq/shared/jwtauth"
+	"github.com/civicq/civicq/shared/routes"
 )
 
 // Region is the region cognito-local reports (its pool ids are "local_...").
@@ -57,7 +57,7 @@ type Pool struct {
 }
 
 // Ensure finds the pool called name on the cognito-local at endpoint, or creates
-// it, with its web client and the domain.CognitoGroups, configured like the CDK
+// it, with its web client and the routes.CognitoGroups, configured like the CDK
 // stack's pool (email as the user name, email verification, the password policy).
 // It is idempotent: run it on every start, and users, clients and groups persist
 // in cognito-local's data directory.
@@ -95,7 +95,7 @@ func Ensure(ctx context.Context, endpoint, name string) (Pool, error) {
 	if p.ClientID, err = p.EnsureClient(ctx, WebClientName, TokenValidity); err != nil {
 		return Pool{}, err
 	}
-	if err := p.ensureGroups(ctx, domain.CognitoGroups); err != nil {
+	if err := p.ensureGroups(ctx, routes.CognitoGroups); err != nil {
 		return Pool{}, err
 	}
 	return p, nil
