@@ -16,7 +16,7 @@ WITH_ENV = set -a && eval "$$($(SERVICES) env)" && set +a &&
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help tools dev test test-go test-infra build invoke lint bench services services-down db clean synth coldstart cost-report load
+.PHONY: help tools cognito-local dev test test-go test-infra build invoke lint bench services services-down db clean synth coldstart cost-report load
 
 help:
 	@echo "make dev        start Postgres+Redis, migrate, load the demo city, serve http://localhost:8080/api/"
@@ -41,16 +41,30 @@ tools:
 services-down:
 	@$(SERVICES) down
 
+# cognito-local, the local stand-in for Cognito (make dev, the identity tests), pinned
+# in scripts/cognito-local/package-lock.json. npm ci runs only when node_modules is
+# missing or older than the lock file. Without node it only says so: make dev then
+# signs tokens with an in-process issuer and the cognito-local tests skip.
+COGNITO_LOCAL := scripts/cognito-local
+cognito-local:
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+		echo "cognito-local: node/npm not found, not installed (make dev falls back to an in-process token issuer)" >&2; \
+	elif [ ! -f $(COGNITO_LOCAL)/node_modules/.package-lock.json ] || \
+		[ $(COGNITO_LOCAL)/package-lock.json -nt $(COGNITO_LOCAL)/node_modules/.package-lock.json ]; then \
+		echo "cognito-local: npm ci in $(COGNITO_LOCAL)" >&2; \
+		cd $(COGNITO_LOCAL) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; \
+	fi
+
 # Migrations and the demo city, for `make invoke` (make dev does this itself).
 db: services
 	@$(WITH_ENV) $(GO) run ./scripts/devserver -prepare
 
-dev: services
+dev: services cognito-local
 	@$(WITH_ENV) $(GO) run ./scripts/devserver
 
 test: lint test-go test-infra build
 
-test-go: services tools
+test-go: services tools cognito-local
 	@$(WITH_ENV) $(GO) test -count=1 ./...
 
 test-infra:

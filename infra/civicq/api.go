@@ -14,8 +14,9 @@ import (
 )
 
 // Groups are the Cognito groups a user can be put in; the token's cognito:groups
-// claim carries them to the functions.
-var Groups = []string{"residents", "candidates", "moderators", "city_admins"}
+// claim carries them to the functions. The list lives in shared/routes so that
+// cognito-local gets the same groups (shared/localcognito).
+var Groups = routes.CognitoGroups
 
 // Throttling of the API's default stage (every route): steady requests per second
 // and burst. The election-night target is thousands of votes per second.
@@ -59,8 +60,12 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 		MfaSecondFactor: &awscognito.MfaSecondFactor{Otp: jsii.Bool(true), Sms: jsii.Bool(false)},
 		RemovalPolicy:   removal,
 	})
+	// USER_PASSWORD_AUTH next to SRP: it is the flow the web app and scripts/cognito
+	// use, because it is the one cognito-local (the local stand-in) implements, so
+	// one sign-in path runs in both places. The password goes over TLS to Cognito
+	// only, never to CivicQ's API.
 	web := users.AddClient(jsii.String("Web"), &awscognito.UserPoolClientOptions{
-		AuthFlows:                  &awscognito.AuthFlow{UserSrp: jsii.Bool(true)},
+		AuthFlows:                  &awscognito.AuthFlow{UserSrp: jsii.Bool(true), UserPassword: jsii.Bool(true)},
 		PreventUserExistenceErrors: jsii.Bool(true),
 	})
 	for _, g := range Groups {

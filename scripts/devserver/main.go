@@ -22,7 +22,6 @@ import (
 	"github.com/civicq/civicq/shared/demo"
 	"github.com/civicq/civicq/shared/gateway"
 	"github.com/civicq/civicq/shared/jwtauth"
-	"github.com/civicq/civicq/shared/jwtauth/jwttest"
 	"github.com/civicq/civicq/shared/localdev"
 	"github.com/civicq/civicq/shared/registry"
 	"github.com/civicq/civicq/shared/routes"
@@ -86,13 +85,16 @@ func run(addr, logFile string, loadDemo, prepareOnly bool) error {
 	if err != nil {
 		return err
 	}
-	// Without a configured identity provider, a local issuer signs tokens for demo
-	// residents; the gateway verifies them exactly as it would Cognito's.
-	var devToken string
+	// Without a configured identity provider, cognito-local (without node, an
+	// in-process issuer) signs users in; the gateway verifies its tokens exactly as
+	// the HTTP API's authorizer verifies Cognito's (identity.go).
+	var signIn string
 	if auth == nil {
-		if auth, devToken, err = localIssuer(ctx); err != nil {
+		var stopIdentity func()
+		if auth, signIn, stopIdentity, err = localIdentity(ctx, addr); err != nil {
 			return err
 		}
+		defer stopIdentity()
 	}
 	gw, err := gateway.New(mounts, auth, slog.New(slog.NewTextHandler(os.Stderr, nil)))
 	if err != nil {
@@ -114,11 +116,7 @@ func run(addr, logFile string, loadDemo, prepareOnly bool) error {
 	if logFile != "-" {
 		fmt.Fprintf(os.Stderr, "function logs and EMF metrics: %s\n", logFile)
 	}
-	if devToken != "" {
-		fmt.Fprintf(os.Stderr, "\nno JWT_ISSUER/JWT_JWKS_URL/JWT_AUDIENCE set: a local issuer signs tokens; one for a verified demo resident (1 h):\n"+
-			"  TOKEN=%s\n  curl -s -X PUT -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' -d '{\"value\":1}' \\\n"+
-			"    %s/api/cities/%s/questions/f1000000-0000-4000-8000-000000000001/vote\n", devToken, base, demo.CitySlug)
-	}
+	fmt.Fprint(os.Stderr, signIn)
 	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -143,21 +141,6 @@ func authorizer(ctx context.Context) (gateway.Authorizer, error) {
 		return nil, err // an untyped nil: a nil *Authorizer in the interface would not be nil
 	}
 	return a, nil
-}
-
-// localIssuer starts a token issuer on loopback, an authorizer that trusts it, and
-// signs a token for a verified demo resident.
-func localIssuer(ctx context.Context) (gateway.Authorizer, string, error) {
-	iss, err := jwttest.Start()
-	if err != nil {
-		return nil, "", err
-	}
-	a, err := jwtauth.New(ctx, jwtauth.Config{Issuer: iss.URL, JWKSURL: iss.JWKSURL, Audiences: []string{iss.ClientID}})
-	if err != nil {
-		return nil, "", err
-	}
-	tok, err := iss.Sign("local-resident", map[string]any{"email": "resident@riverton.example"})
-	return a, tok, err
 }
 
 func envOr(name, def string) string {
