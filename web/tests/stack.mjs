@@ -1,6 +1,6 @@
 // The local stack for the browser tests: the devserver (built by `make test-web`
-// as build/devserver) on a free loopback port with a throwaway database holding the
-// demo cities, serving web/dist and the API exactly as `make dev` does.
+// as build/web-test/devserver) on a free loopback port with a throwaway database
+// holding the demo cities, serving web/dist and the API exactly as `make dev` does.
 
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -31,7 +31,7 @@ export async function startStack() {
     if (!process.env[v]) throw new Error(`${v} is not set: run through \`make test-web\` (or eval "$(scripts/services.sh env)")`);
   }
   const port = await freePort();
-  const bin = process.env.CIVICQ_DEVSERVER ?? join(root, "build/devserver");
+  const bin = process.env.CIVICQ_DEVSERVER ?? join(root, "build/web-test/devserver");
   const logDir = join(root, "build/web-test");
   mkdirSync(logDir, { recursive: true });
   const child = spawn(
