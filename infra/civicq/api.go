@@ -60,7 +60,9 @@ func NewAPI(scope constructs.Construct, id string, props *APIProps) *API {
 		RemovalPolicy:   removal,
 	})
 	web := users.AddClient(jsii.String("Web"), &awscognito.UserPoolClientOptions{
-		AuthFlows:                  &awscognito.AuthFlow{UserSrp: jsii.Bool(true)},
+		// USER_PASSWORD_AUTH is the flow the web app (and cognito-local) uses: the
+		// password goes to Cognito over TLS, never to CivicQ.
+		AuthFlows:                  &awscognito.AuthFlow{UserSrp: jsii.Bool(true), UserPassword: jsii.Bool(true)},
 		PreventUserExistenceErrors: jsii.Bool(true),
 	})
 	for _, g := range Groups {
