@@ -88,7 +88,16 @@ export function App() {
               </>
             ) : (
               <li>
-                <a href={"/signin?next=" + encodeURIComponent(loc.path + (loc.query.size ? "?" + loc.query : ""))}>Sign in</a>
+                <a
+                  href={
+                    loc.path === "/signin" || loc.path === "/signup"
+                      ? "/signin"
+                      : "/signin?next=" + encodeURIComponent(loc.path + (loc.query.size ? "?" + loc.query : ""))
+                  }
+                  aria-current={loc.path === "/signin" ? "page" : undefined}
+                >
+                  Sign in
+                </a>
               </li>
             )}
           </ul>

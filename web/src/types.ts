@@ -110,8 +110,8 @@ export interface Question {
 export interface ListedQuestion extends Question {
   score: number;
   why: Explanation;
-  // Published answers, when the list carries them (see README "Web app").
-  answered?: number;
+  // How many of the contest's candidates published an answer.
+  answered: number;
 }
 
 export interface QuestionList {

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import { chromium } from "playwright-core";
 import { root, startStack } from "./stack.mjs";
 
@@ -33,6 +33,10 @@ const PHONE = { width: 360, height: 740 };
 let stack;
 let browser;
 const hlsRequests = [];
+// Pages still open when a test ends are those of a failed test: each is saved as
+// build/screenshots/failed-<n>.png with what it logged, then closed.
+const openPages = new Set();
+let failures = 0;
 
 before(async () => {
   stack = await startStack();
@@ -42,6 +46,15 @@ before(async () => {
     // Root in a container has no user namespaces for Chromium's sandbox.
     args: ["--no-sandbox", "--disable-dev-shm-usage"],
   });
+});
+
+afterEach(async (t) => {
+  for (const w of openPages) {
+    const name = `failed-${++failures}`;
+    await w.page.screenshot({ path: join(shots, name + ".png"), fullPage: true }).catch(() => {});
+    t.diagnostic(`left open at ${w.page.url()}: saved ${name}.png; console errors: ${JSON.stringify(w.errors)}`);
+    await w.close();
+  }
 });
 
 after(async () => {
@@ -69,15 +82,19 @@ async function open(path, { viewport = DESKTOP, token = null, allow = [] } = {})
     if (/\/assets\/hls[-.]/.test(r.url())) hlsRequests.push(page.url());
   });
   await page.goto(path);
-  return {
+  const w = {
     page,
+    errors,
     async check() {
       assert.deepEqual(errors, [], "the page logged errors");
     },
     async close() {
+      openPages.delete(w);
       await context.close();
     },
   };
+  openPages.add(w);
+  return w;
 }
 
 /** axe runs axe-core in the page and fails on serious or critical violations. */
@@ -154,6 +171,12 @@ describe("resident pages", () => {
       await page.locator(".question-list .q-text").first().waitFor();
       await page.waitForFunction((n) => document.querySelectorAll(".question-list .q-text").length === n, api.questions.length);
       assert.deepEqual(await texts(page, ".question-list .q-text"), api.questions.map((q) => q.text), `sort=${sort}`);
+      const n = contest.contest.candidates.length;
+      assert.deepEqual(
+        await texts(page, ".question-list .answered"),
+        api.questions.map((q) => `Answered by ${q.answered} of ${n}`),
+        "answered by X of N",
+      );
       if (sort === "new") await shot(page, "contest");
     }
     await axe(page, t);

@@ -73,7 +73,7 @@ export function SignIn({ next }: { next: string | null }) {
   if (unconfirmed) {
     return (
       <Page title="Confirm your e-mail address">
-        <Confirm email={email.trim()} password={password} next={next} resendFirst />
+        <Confirm email={email.trim()} password={password} next={next} />
       </Page>
     );
   }
@@ -190,16 +190,13 @@ export function SignUp({ next }: { next: string | null }) {
   );
 }
 
-function Confirm({ email, password, next, resendFirst }: { email: string; password: string; next: string | null; resendFirst?: boolean }) {
+function Confirm({ email, password, next }: { email: string; password: string; next: string | null }) {
   const [code, setCode] = useState("");
   const [error, setError] = useState("");
   const [note, setNote] = useState("");
   const [busy, setBusy] = useState(false);
   const input = useRef<HTMLInputElement>(null);
-  useEffect(() => {
-    input.current?.focus();
-    if (resendFirst) void resend();
-  }, []);
+  useEffect(() => input.current?.focus(), []);
 
   async function resend() {
     setError("");
@@ -228,7 +225,7 @@ function Confirm({ email, password, next, resendFirst }: { email: string; passwo
 
   return (
     <form onSubmit={submit}>
-      <p>We e-mailed a code to {email}. Enter it here to confirm the address.</p>
+      <p>We e-mailed a code to {email}. Enter it here to confirm the address (or ask for a new one).</p>
       {error && (
         <p class="error" role="alert">
           {error}

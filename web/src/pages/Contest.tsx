@@ -187,8 +187,8 @@ function QuestionItem({ city, q, candidates }: { city: string; q: ListedQuestion
           </span>
         )}
         <span>Asked {formatTime(q.createdAt)}</span>
-        {candidates > 0 && q.answered !== undefined && (
-          <span>
+        {candidates > 0 && (
+          <span class="answered">
             Answered by {q.answered} of {candidates}
           </span>
         )}
