@@ -16,11 +16,13 @@ WITH_ENV = set -a && eval "$$($(SERVICES) env)" && set +a &&
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help tools cognito-local dev test test-go test-infra build invoke lint bench services services-down db clean synth coldstart cost-report load
+.PHONY: help tools cognito-local dev test test-go test-infra test-web web web-deps build invoke lint bench services services-down db clean synth coldstart cost-report load
 
 help:
-	@echo "make dev        start Postgres+Redis, migrate, load the demo city, serve http://localhost:8080/api/"
-	@echo "make test       start the services and run every test (Go packages, fixtures, CDK template)"
+	@echo "make dev        start Postgres+Redis, migrate, load the demo city, build the web app, serve http://localhost:8080/"
+	@echo "make test       start the services and run every test (Go packages, fixtures, CDK template, web app in Chromium)"
+	@echo "make web        build the web app into web/dist (npm ci first when the lock file changed)"
+	@echo "make test-web   the web app's size budget and browser tests (Chromium, axe-core) against a throwaway stack"
 	@echo "make build      build every function as build/<name>/bootstrap (linux/arm64)"
 	@echo "make invoke FN=get-ballot EVENT=events/get-ballot/200-riverton.json"
 	@echo "make lint       gofmt check, go vet, shell syntax"
@@ -59,16 +61,39 @@ cognito-local:
 db: services
 	@$(WITH_ENV) $(GO) run ./scripts/devserver -prepare
 
-dev: services cognito-local
+dev: services cognito-local web
 	@$(WITH_ENV) $(GO) run ./scripts/devserver
 
-test: lint test-go test-infra build
+test: lint test-go test-infra build test-web
 
 test-go: services tools cognito-local
 	@$(WITH_ENV) $(GO) test -count=1 ./...
 
 test-infra:
 	cd infra && $(GO) test -count=1 ./...
+
+# The web app's packages, from web/package-lock.json; npm ci runs again only when
+# the lock file or package.json changed (npm writes node_modules/.package-lock.json).
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+web-deps: web/node_modules/.package-lock.json
+
+# web/dist: the static site the local gateway serves and the CDK stack deploys
+# (type-checked with tsc, bundled with Vite).
+web: web-deps
+	cd web && npm run build
+
+# The web app's tests: the first-load JS budget (it builds and prints the figure),
+# then the browser tests: Debian's Chromium (installed with apt when missing)
+# driven by playwright-core against the devserver on a free port with a throwaway
+# database, axe-core in every page, screenshots in build/screenshots/.
+test-web: services web
+	@scripts/tools.sh ensure-chromium
+	$(GO) build -o build/web-test/devserver ./scripts/devserver
+	cd web && node --test tests/size.test.mjs
+	@$(WITH_ENV) cd web && CIVICQ_DEVSERVER=$(CURDIR)/build/web-test/devserver node --test --test-concurrency=1 tests/browser.test.mjs
 
 build: $(FUNCTIONS:%=build/%/bootstrap)
 	@echo "function        bytes"

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # scripts/tools.sh — install the command-line tools the project shells out to.
 #
-# Usage: scripts/tools.sh [ensure-ffmpeg|check]
+# Usage: scripts/tools.sh [ensure-ffmpeg|ensure-chromium|check]
 #
 #   ensure-ffmpeg  (default) make sure ffmpeg and ffprobe are on PATH (the
 #                  transcoder in shared/media runs both). When either is
 #                  missing and we are root with apt-get, install Debian's
 #                  "ffmpeg" package (apt-get update first, no recommends);
 #                  otherwise print what to install and exit 1.
+#   ensure-chromium  make sure a Chromium for the web app's browser tests is
+#                  at $CHROMIUM (default /usr/bin/chromium); as root with
+#                  apt-get, install Debian's "chromium" package when missing
+#                  (playwright's own browser download is not used).
 #   check          print the path and version of each tool; exit 0 only if
 #                  all are present. Installs nothing.
 #
@@ -53,6 +57,27 @@ cmd_ensure_ffmpeg() {
   log "ffmpeg: installed ($(ffmpeg -hide_banner -version | head -n 1))"
 }
 
+chromium_path() { printf '%s' "${CHROMIUM:-/usr/bin/chromium}"; }
+
+cmd_ensure_chromium() {
+  local bin
+  bin=$(chromium_path)
+  if [[ -x $bin ]]; then
+    log "chromium: present ($bin)"
+    return 0
+  fi
+  if ! can_apt; then
+    log "tools.sh: no Chromium at $bin, and this script can only install it as root with apt-get."
+    log "  Debian/Ubuntu: sudo apt-get install chromium   (or set CHROMIUM=/path/to/chrome)"
+    exit 1
+  fi
+  log "chromium: installing with apt…"
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 || die "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >&2 || die "apt-get install chromium failed"
+  [[ -x $bin ]] || die "chromium was installed but $bin is still missing (set CHROMIUM)"
+  log "chromium: installed ($bin)"
+}
+
 cmd_check() {
   local ok=0 tool
   for tool in ffmpeg ffprobe; do
@@ -75,10 +100,11 @@ main() {
   case $cmd in
     -h | --help | help) usage ;;
     ensure-ffmpeg) cmd_ensure_ffmpeg ;;
+    ensure-chromium) cmd_ensure_chromium ;;
     check) cmd_check ;;
     *)
       usage >&2
-      die "unknown subcommand '$cmd' (expected ensure-ffmpeg or check)"
+      die "unknown subcommand '$cmd' (expected ensure-ffmpeg, ensure-chromium or check)"
       ;;
   esac
 }

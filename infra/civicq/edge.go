@@ -1,6 +1,7 @@
 package civicq
 
 import (
+	"encoding/json"
 	"os"
 	"strings"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/civicq/civicq/shared/routes"
+	"github.com/civicq/civicq/shared/site"
 )
 
 // WAF rate limit: requests per IP in any 5-minute window before the IP is blocked.
@@ -29,9 +31,12 @@ type EdgeProps struct {
 	// WebACLArn is an existing CLOUDFRONT-scoped web ACL (created in us-east-1).
 	// Empty: NewEdge creates one with NewFirewall, which only deploys in us-east-1.
 	WebACLArn string
-	// SiteDir is the frontend build (web/dist). When the folder does not exist at
-	// synth time the site bucket is left empty: the web app is a later issue.
+	// SiteDir is the frontend build (web/dist, `make web`). When the folder does
+	// not exist at synth time the site bucket is left empty.
 	SiteDir string
+	// SiteConfig is the web app's /config.json (shared/site.Config), deployed
+	// beside the build; its values may be tokens (the user pool and client ids).
+	SiteConfig *site.Config
 	// ConnectSrc lists extra origins the page may call (Cognito, the uploads bucket)
 	// for the Content-Security-Policy.
 	ConnectSrc []*string
@@ -112,12 +117,11 @@ func pathPattern(path string) string {
 // all-viewer-except-Host origin request policy forwards it.
 func NewEdge(scope constructs.Construct, id string, props *EdgeProps) *Edge {
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	site := privateBucket(c, "Site", props.Logs, nil)
+	siteBucket := privateBucket(c, "Site", props.Logs, nil)
 
-	csp := "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; " +
-		"style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; " +
-		"frame-ancestors 'none'; form-action 'self'; connect-src 'self'"
-	parts := []*string{jsii.String(csp)}
+	// The same policy the local gateway sends (shared/site), plus the origins the
+	// page calls beyond its own.
+	parts := []*string{jsii.String(site.BaseCSP)}
 	for _, s := range props.ConnectSrc {
 		parts = append(parts, jsii.String(" "), s)
 	}
@@ -189,6 +193,15 @@ func NewEdge(scope constructs.Construct, id string, props *EdgeProps) *Edge {
 		ResponseHeadersPolicy: headers,
 	}
 
+	// The app routes with the History API: a page path (no file extension, not
+	// under assets/) is answered with index.html, as the local gateway does. The
+	// rewrite runs before the cache lookup, so every page shares one cached copy.
+	pages := awscloudfront.NewFunction(c, jsii.String("Pages"), &awscloudfront.FunctionProps{
+		Comment: jsii.String("CivicQ: page paths to /index.html"),
+		Runtime: awscloudfront.FunctionRuntime_JS_2_0(),
+		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(PagesFunction)),
+	})
+
 	acl := jsii.String(props.WebACLArn)
 	if props.WebACLArn == "" {
 		acl = NewFirewall(c, "Firewall").AttrArn()
@@ -196,10 +209,13 @@ func NewEdge(scope constructs.Construct, id string, props *EdgeProps) *Edge {
 	dist := awscloudfront.NewDistribution(c, jsii.String("Distribution"), &awscloudfront.DistributionProps{
 		Comment: jsii.String("CivicQ: site, /api/*, /media/*"),
 		DefaultBehavior: &awscloudfront.BehaviorOptions{
-			Origin:                awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(site, nil),
+			Origin:                awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(siteBucket, nil),
 			ViewerProtocolPolicy:  awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
 			CachePolicy:           awscloudfront.CachePolicy_CACHING_OPTIMIZED(),
 			ResponseHeadersPolicy: headers,
+			FunctionAssociations: &[]*awscloudfront.FunctionAssociation{{
+				EventType: awscloudfront.FunctionEventType_VIEWER_REQUEST, Function: pages,
+			}},
 		},
 		AdditionalBehaviors:    &behaviors,
 		DefaultRootObject:      jsii.String("index.html"),
@@ -212,14 +228,66 @@ func NewEdge(scope constructs.Construct, id string, props *EdgeProps) *Edge {
 		WebAclId:               acl,
 	})
 	if st, err := os.Stat(props.SiteDir); props.SiteDir != "" && err == nil && st.IsDir() {
-		awss3deployment.NewBucketDeployment(c, jsii.String("SiteDeploy"), &awss3deployment.BucketDeploymentProps{
-			Sources:           &[]awss3deployment.ISource{awss3deployment.Source_Asset(jsii.String(props.SiteDir), nil)},
-			DestinationBucket: site,
-			Distribution:      dist,
-			DistributionPaths: &[]*string{jsii.String("/*")},
-		})
+		deploySite(c, props, siteBucket, dist)
 	}
-	// else: no web build yet (web/dist is a later issue); the site bucket stays
+	// else: no web build (run `make web` before synth); the site bucket stays
 	// empty and / answers 403 until a deploy finds the folder.
-	return &Edge{Construct: c, Site: site, Distribution: dist, WebACLArn: acl}
+	return &Edge{Construct: c, Site: siteBucket, Distribution: dist, WebACLArn: acl}
+}
+
+// PagesFunction is the CloudFront Function (cloudfront-js-2.0) that sends page
+// paths to /index.html and leaves files (a dot in the last segment, or anything
+// under /assets) alone.
+const PagesFunction = `function handler(event) {
+  var req = event.request;
+  var uri = req.uri;
+  if (uri === "/assets" || uri.indexOf("/assets/") === 0) return req;
+  var last = uri.substring(uri.lastIndexOf("/") + 1);
+  if (last.indexOf(".") === -1) req.uri = "/index.html";
+  return req;
+}`
+
+// deploySite copies the build to the site bucket in two steps. The hashed files
+// under assets/ go first, cached for a year, and are never pruned: a browser that
+// loaded the previous index.html may still ask for its chunks (hls.js is loaded
+// late). Then everything else, with config.json written from the stack's values,
+// revalidated on every use (no-cache), replacing the old files (prune), followed
+// by an invalidation so CloudFront's copy of index.html changes at once.
+func deploySite(scope constructs.Construct, props *EdgeProps, bucket awss3.Bucket, dist awscloudfront.Distribution) {
+	assets := awss3deployment.NewBucketDeployment(scope, jsii.String("SiteAssets"), &awss3deployment.BucketDeploymentProps{
+		Sources:           &[]awss3deployment.ISource{awss3deployment.Source_Asset(jsii.String(props.SiteDir), nil)},
+		DestinationBucket: bucket,
+		Exclude:           jsii.Strings("*"),
+		Include:           jsii.Strings(site.AssetsDir + "/*"),
+		CacheControl:      &[]awss3deployment.CacheControl{awss3deployment.CacheControl_FromString(jsii.String(site.AssetsCacheControl))},
+		Prune:             jsii.Bool(false),
+	})
+	sources := []awss3deployment.ISource{awss3deployment.Source_Asset(jsii.String(props.SiteDir), nil)}
+	if props.SiteConfig != nil {
+		sources = append(sources, awss3deployment.Source_JsonData(jsii.String("config.json"), jsonValue(*props.SiteConfig), nil))
+	}
+	pages := awss3deployment.NewBucketDeployment(scope, jsii.String("SitePages"), &awss3deployment.BucketDeploymentProps{
+		Sources:           &sources,
+		DestinationBucket: bucket,
+		// Excluded files are neither copied nor pruned by this step.
+		Exclude:           jsii.Strings(site.AssetsDir + "/*"),
+		CacheControl:      &[]awss3deployment.CacheControl{awss3deployment.CacheControl_FromString(jsii.String(site.PageCacheControl))},
+		Distribution:      dist,
+		DistributionPaths: jsii.Strings("/*"),
+	})
+	pages.Node().AddDependency(assets)
+}
+
+// jsonValue turns a struct with json tags into the plain maps jsii passes on (it
+// does not read Go's json tags). Token strings survive the round trip unchanged.
+func jsonValue(v any) map[string]any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		panic(err)
+	}
+	return out
 }

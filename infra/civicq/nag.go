@@ -1,6 +1,8 @@
 package civicq
 
 import (
+	"strings"
+
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
@@ -68,10 +70,25 @@ func suppress(s *Stack) {
 		"the CDK version")
 	for _, c := range *s.Node().Children() {
 		id := *c.Node().Id()
-		if len(id) > len("BucketNotificationsHandler") && id[:len("BucketNotificationsHandler")] == "BucketNotificationsHandler" {
+		if strings.HasPrefix(id, "BucketNotificationsHandler") {
 			one(c, "AwsSolutions-IAM4", "CDK's S3 bucket-notifications handler (configures the uploads "+
 				"bucket's notification at deploy); its role is built by CDK",
 				"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+		}
+		if strings.HasPrefix(id, "Custom::CDKBucketDeployment") {
+			// Present when web/dist was built before synth (edge.go, deploySite).
+			one(c, "AwsSolutions-IAM4", "CDK's BucketDeployment function (copies web/dist to the site bucket "+
+				"at deploy); its role is built by CDK",
+				"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+			one(c, "AwsSolutions-IAM5", "CDK's BucketDeployment grants: read the CDK asset bucket's objects, "+
+				"write and prune the site bucket's objects (bucket/*), and create the CloudFront invalidation "+
+				"(CloudFront's invalidation actions are granted on *)",
+				"Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*", "Action::s3:Abort*",
+				"Action::s3:DeleteObject*", "Resource::*",
+				"Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*",
+				"Resource::<EdgeSite1C882D16.Arn>/*")
+			one(c, "AwsSolutions-L1", "CDK's BucketDeployment function; its Python runtime is chosen by the "+
+				"CDK version")
 		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/civicq/civicq/shared/routes"
+	"github.com/civicq/civicq/shared/site"
 )
 
 // DefaultBuildDir is where `make build` leaves build/<name>/bootstrap, relative to
@@ -200,8 +201,14 @@ func NewCivicQStack(scope constructs.Construct, id string, props *CivicQStackPro
 
 	s.Video = NewVideo(stack, "Video", &VideoProps{AccessLogs: logs, Stage: stage})
 	siteDir := props.SiteDir
+	// The web app's /config.json: Cognito's regional endpoint and the ids of the
+	// pool and of the client whose ID tokens the HTTP API accepts.
+	idp := "https://cognito-idp." + *stack.Region() + ".amazonaws.com/"
+	siteConfig := &site.Config{APIBase: "/api", Issuer: idp + *s.API.Users.UserPoolId(), Cognito: &site.Cognito{
+		Endpoint: idp, Region: *stack.Region(), UserPoolID: *s.API.Users.UserPoolId(), ClientID: *s.API.Client.UserPoolClientId(),
+	}}
 	s.Edge = NewEdge(stack, "Edge", &EdgeProps{
-		API: s.API.Http, Media: s.Video.Media, Logs: logs, WebACLArn: props.WebACLArn, SiteDir: siteDir,
+		API: s.API.Http, Media: s.Video.Media, Logs: logs, WebACLArn: props.WebACLArn, SiteDir: siteDir, SiteConfig: siteConfig,
 		ConnectSrc: []*string{
 			jsii.String("https://cognito-idp." + *stack.Region() + ".amazonaws.com"),
 			// Presigned uploads go to <bucket>.s3.<region>.amazonaws.com; naming the

@@ -22,6 +22,7 @@ var (
 	tmpl     cfnTemplate // the same template, decoded for per-row checks
 	built    *Stack
 	buildDir string // the fake build, for tests that synthesize a stack of their own
+	siteDir  string // the fake web build
 	flags    map[string]any
 )
 
@@ -60,6 +61,21 @@ func run(m *testing.M) int {
 		}
 	}
 	buildDir = dir
+	// A small web build, so the site deployment is part of the template (and of
+	// cdk-nag's checks) as it is for `make synth` after `make web`.
+	siteDir = filepath.Join(dir, "site")
+	for name, body := range map[string]string{
+		"index.html":          `<!doctype html><script type="module" src="/assets/index-abc.js"></script>`,
+		"assets/index-abc.js": `console.log("app")`, "favicon.svg": `<svg/>`,
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(siteDir, name)), 0o755); err == nil {
+			err = os.WriteFile(filepath.Join(siteDir, name), []byte(body), 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
 	flags, err = cdkContext()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -68,7 +84,7 @@ func run(m *testing.M) int {
 	outdir := filepath.Join(dir, "cdk.out")
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &flags, Outdir: &outdir})
 	built = NewCivicQStack(app, "CivicQ", &CivicQStackProps{
-		BuildDir: dir, MigrationsDir: "../../migrations", Nag: true,
+		BuildDir: dir, MigrationsDir: "../../migrations", SiteDir: siteDir, Nag: true,
 	})
 	template = assertions.Template_FromStack(built.Stack, nil)
 	raw, err := json.Marshal(template.ToJSON())

@@ -2,6 +2,7 @@
 // migrations, loads the demo city, and serves every route of the route table at
 // http://localhost:8080/api/... through the local gateway, which builds the same
 // API Gateway v2 events as the cloud and verifies JWTs as its authorizer would.
+// Every other path is the web app (web/dist, shared/site) with /config.json.
 package main
 
 import (
@@ -18,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/civicq/civicq/scripts/perf"
 	"github.com/civicq/civicq/shared/config"
 	"github.com/civicq/civicq/shared/demo"
 	"github.com/civicq/civicq/shared/gateway"
@@ -25,6 +27,7 @@ import (
 	"github.com/civicq/civicq/shared/localdev"
 	"github.com/civicq/civicq/shared/registry"
 	"github.com/civicq/civicq/shared/routes"
+	"github.com/civicq/civicq/shared/site"
 )
 
 func main() {
@@ -32,14 +35,17 @@ func main() {
 	logFile := flag.String("log", envOr("FUNCTION_LOG", ".local/logs/functions.log"), "file receiving the functions' logs and EMF metrics (- for stdout)")
 	loadDemo := flag.Bool("demo", true, "load the demo city (idempotent)")
 	prepareOnly := flag.Bool("prepare", false, "apply migrations and load the demo city, then exit")
+	webDir := flag.String("web", envOr("WEB_DIR", "web/dist"), "the web app's build, served at / (with /config.json)")
+	throwaway := flag.Bool("throwaway", false, "serve a fresh database with the demo cities (dropped on exit) and a Redis key prefix of its own, "+
+		"with per-user limits raised as for the measuring tools (the browser tests use it)")
 	flag.Parse()
-	if err := run(*addr, *logFile, *loadDemo, *prepareOnly); err != nil {
+	if err := run(*addr, *logFile, *webDir, *loadDemo, *prepareOnly, *throwaway); err != nil {
 		fmt.Fprintln(os.Stderr, "devserver:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, logFile string, loadDemo, prepareOnly bool) error {
+func run(addr, logFile, webDir string, loadDemo, prepareOnly, throwaway bool) error {
 	// One process serves many requests at once here, unlike one Lambda environment:
 	// give each function's pools room unless told otherwise.
 	setDefault("DB_MAX_CONNS", "8")
@@ -53,6 +59,14 @@ func run(addr, logFile string, loadDemo, prepareOnly bool) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if throwaway {
+		stack, err := perf.NewStack(ctx, os.Getenv("CIVICQ_TEST_DATABASE_URL"), cfg.RedisAddr, "dev")
+		if err != nil {
+			return fmt.Errorf("throwaway database: %w", err)
+		}
+		defer stack.Close()
+		cfg.DatabaseURL, cfg.DatabaseReadURL, cfg.CachePrefix = stack.DSN, stack.DSN, stack.Prefix
+	}
 
 	summary, err := localdev.Prepare(ctx, cfg.DatabaseURL, loadDemo)
 	if err != nil {
@@ -100,6 +114,9 @@ func run(addr, logFile string, loadDemo, prepareOnly bool) error {
 	if err != nil {
 		return err
 	}
+	if gw.Fallback, err = site.New(webDir, site.ConfigFromEnv()); err != nil {
+		return err
+	}
 	srv := &http.Server{Addr: addr, Handler: gw, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
@@ -108,7 +125,8 @@ func run(addr, logFile string, loadDemo, prepareOnly bool) error {
 		_ = srv.Shutdown(shutdown)
 	}()
 	base := "http://" + strings.Replace(addr, "127.0.0.1", "localhost", 1)
-	fmt.Fprintf(os.Stderr, "\nCivicQ local gateway: %s/api/ (%d routes)\n", base, len(mounts))
+	fmt.Fprintf(os.Stderr, "\nCivicQ web app: %s/ (from %s)\n", base, webDir)
+	fmt.Fprintf(os.Stderr, "CivicQ local gateway: %s/api/ (%d routes)\n", base, len(mounts))
 	for _, r := range routes.Table {
 		fmt.Fprintf(os.Stderr, "  %-6s %-45s -> %s\n", r.Method, r.Path, r.Name)
 	}

@@ -81,11 +81,13 @@ func rankItem(q domain.Question) cache.RankItem {
 	return cache.RankItem{QuestionID: q.ID, Seq: q.Seq, Scores: domain.Scores(q.RankInput())}
 }
 
-// ListedQuestion is a question in a ranked list, with its score and its parts.
+// ListedQuestion is a question in a ranked list, with its score and its parts, and
+// how many of the contest's candidates published an answer ("answered by X of N").
 type ListedQuestion struct {
 	domain.Question
-	Score float64            `json:"score"`
-	Why   domain.Explanation `json:"why"`
+	Score    float64            `json:"score"`
+	Why      domain.Explanation `json:"why"`
+	Answered int                `json:"answered"`
 }
 
 // questionList is the list-questions response.
@@ -179,11 +181,16 @@ func rankedPage(ctx context.Context, d *Deps, cityID, contestID string, sort dom
 	if err != nil {
 		return nil, err
 	}
+	answered, err := d.Store.PublishedAnswers(ctx, cityID, ids)
+	if err != nil {
+		return nil, err
+	}
 	now := d.Now()
 	out := questionList{Sort: sort, Questions: make([]ListedQuestion, 0, len(ids)), Next: page.Next, Total: page.Total}
 	for _, it := range page.Items {
 		if q, ok := byID[it.ID]; ok { // gone since it was ranked (rejected, hidden): skip
-			out.Questions = append(out.Questions, ListedQuestion{Question: q, Score: it.Score, Why: domain.Explain(q.RankInput(), now)})
+			out.Questions = append(out.Questions, ListedQuestion{Question: q, Score: it.Score,
+				Why: domain.Explain(q.RankInput(), now), Answered: answered[q.ID]})
 		}
 	}
 	body, err := json.Marshal(out)

@@ -209,6 +209,24 @@ func (s *Store) QuestionsByID(ctx context.Context, cityID, contestID string, ids
 	return out, classify("questions by id", err)
 }
 
+// PublishedAnswers counts the published answers of each of the city's questions
+// in ids ("answered by X of N" in a list); questions without one are absent.
+func (s *Store) PublishedAnswers(ctx context.Context, cityID string, ids []string) (map[string]int, error) {
+	rows, err := s.r.Query(ctx, `SELECT question_id, count(*) FROM answers
+		WHERE city_id = $1 AND question_id = ANY($2::uuid[]) AND status = 'published' GROUP BY question_id`, cityID, ids)
+	if err != nil {
+		return nil, classify("published answers", err)
+	}
+	out := map[string]int{}
+	var id string
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&id, &n}, func() error {
+		out[id] = n
+		return nil
+	})
+	return out, classify("published answers", err)
+}
+
 // QuestionPage reads one question of a city with its versions and each candidate's
 // answer state. Pending, rejected and hidden questions are not public: ErrNotFound.
 // A merged question is returned as it is (the handler redirects to MergedInto).

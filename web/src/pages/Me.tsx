@@ -1,0 +1,100 @@
+import { api } from "../api";
+import { useSession } from "../auth";
+import type { Me as MeData, MyQuestion } from "../types";
+import { ErrorNote, Loading, Page, StatusBadge, formatTime, useData } from "../ui";
+import { contestHref } from "./Ballot";
+import { questionHref } from "./Contest";
+
+export function Me() {
+  const session = useSession();
+  const me = useData("me:" + (session?.subject ?? ""), (signal) =>
+    session ? api<MeData>("/me", { signal, auth: true }) : Promise.reject(new Error("signed out")),
+  );
+  if (!session) {
+    return (
+      <Page title="My questions">
+        <p class="notice">
+          <a href="/signin?next=%2Fme">Sign in</a> to see your questions.
+        </p>
+      </Page>
+    );
+  }
+  if (!me.data) {
+    return (
+      <Page title="My questions">
+        {me.loading ? <Loading what="your questions" /> : <ErrorNote error={me.error!} retry={me.reload} />}
+      </Page>
+    );
+  }
+  const m = me.data;
+  return (
+    <Page title="My questions" lead={<>Signed in as {m.email || m.displayName}.</>}>
+      {!m.emailVerified && <p class="notice">Your e-mail address is not verified yet: you can read, but not ask or vote.</p>}
+      {m.questions.length === 0 ? (
+        <p>You have not asked a question yet. Open a contest on your city's ballot to ask one.</p>
+      ) : (
+        <ul class="cards my-questions">
+          {m.questions.map((q) => (
+            <MyQuestionItem key={q.id} q={q} />
+          ))}
+        </ul>
+      )}
+      {m.roles.length > 0 && (
+        <section aria-labelledby="roles">
+          <h2 id="roles">Your roles</h2>
+          <ul>
+            {m.roles.map((r) => (
+              <li key={r.city + r.role}>
+                {r.role.replace("_", " ")} of {r.city}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {m.candidacies.length > 0 && (
+        <section aria-labelledby="candidacies">
+          <h2 id="candidacies">Candidate records you claimed</h2>
+          <ul>
+            {m.candidacies.map((c) => (
+              <li key={c.candidateId}>
+                {c.name} ({c.city}): <StatusBadge status={c.verification} />
+                {c.reason && <> {c.reason}</>}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </Page>
+  );
+}
+
+function MyQuestionItem({ q }: { q: MyQuestion }) {
+  return (
+    <li class="card">
+      <p class="q-text">
+        {q.status === "approved" ? <a href={questionHref(q.city, q.id)}>{q.text}</a> : q.text}
+      </p>
+      <p class="meta">
+        <StatusBadge status={q.status} /> <span>Asked {formatTime(q.createdAt)}</span>
+        {q.status === "approved" && (
+          <span>
+            {q.upvotes} up, {q.downvotes} down
+          </span>
+        )}
+        <a href={contestHref(q.city, q.contestId)}>The contest</a>
+      </p>
+      {q.status === "pending" && <p>A moderator will review it before it is published.</p>}
+      {q.status === "rejected" && (
+        <p>
+          <strong>Reason:</strong> {q.rejectionReason || "none given"}
+          {q.rejectionCode && <> ({q.rejectionCode.replace(/_/g, " ")})</>}
+        </p>
+      )}
+      {q.status === "merged" && q.mergedInto && (
+        <p>
+          Merged into <a href={questionHref(q.city, q.mergedInto)}>an earlier question</a> that asks the same.
+        </p>
+      )}
+    </li>
+  );
+}
