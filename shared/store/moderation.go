@@ -49,11 +49,13 @@ type Actor struct {
 	Role   string
 }
 
-// logAction appends one entry to the city's public moderation log.
+// logAction appends one entry to the city's public moderation log. Its time is the
+// clock's, not the transaction's start, so two entries of one change (a dismissal,
+// then the unhiding) keep their order on the log.
 func logAction(ctx context.Context, tx pgx.Tx, cityID string, a Actor, action, targetType, targetID, relatedID, code, text string) error {
 	_, err := tx.Exec(ctx, `INSERT INTO moderation_actions
-			(city_id, actor_id, actor_role, action, target_type, target_id, related_id, reason_code, reason_text)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			(city_id, actor_id, actor_role, action, target_type, target_id, related_id, reason_code, reason_text, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, clock_timestamp())`,
 		cityID, nullable(a.UserID), a.Role, action, targetType, targetID, nullable(relatedID), nullable(code), nullable(text))
 	return err
 }
