@@ -192,3 +192,35 @@ func TestOppositeMergesOneWins(t *testing.T) {
 	}
 	require.Equal(t, 1, failed)
 }
+
+// The first city admin is made outside the API (scripts/cityadmin): by email or
+// subject, only for an account that exists, never for two accounts at once.
+func TestGrantRoleOutsideTheAPI(t *testing.T) {
+	s, pool := demoStore(t)
+	ctx := context.Background()
+	id, err := s.GrantRole(ctx, "lakeview", "LEE.OSTRANDER@lakeview.example", domain.RoleCityAdmin)
+	require.NoError(t, err)
+	require.Equal(t, demo.LakeviewModeratorID, id)
+	st, err := s.Standing(ctx, "demo-lakeview-moderator", demo.LakeviewCityID, "", "")
+	require.NoError(t, err)
+	require.True(t, st.CityAdmin)
+	_, err = s.GrantRole(ctx, "lakeview", "demo-lakeview-moderator", domain.RoleCityAdmin)
+	require.NoError(t, err, "granting again is harmless")
+	_, err = s.GrantRole(ctx, "lakeview", "nobody@example.org", domain.RoleCityAdmin)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	_, err = s.GrantRole(ctx, "atlantis", "demo-resident", domain.RoleCityAdmin)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	_, err = s.GrantRole(ctx, "lakeview", "demo-resident", "mayor")
+	require.Error(t, err)
+	_, err = pool.Exec(ctx, `INSERT INTO users (subject, email) VALUES ('twin', 'maria.alvarez@riverton.example')`)
+	require.NoError(t, err)
+	_, err = s.GrantRole(ctx, "lakeview", "maria.alvarez@riverton.example", domain.RoleCityAdmin)
+	require.ErrorContains(t, err, "2 accounts match")
+	removed, err := s.RevokeRole(ctx, "lakeview", "demo-lakeview-moderator", domain.RoleCityAdmin)
+	require.NoError(t, err)
+	require.True(t, removed)
+	st, err = s.Standing(ctx, "demo-lakeview-moderator", demo.LakeviewCityID, "", "")
+	require.NoError(t, err)
+	require.False(t, st.CityAdmin)
+	require.True(t, st.Moderator)
+}

@@ -20,29 +20,29 @@ var ErrAlreadyReported = errors.New("store: already reported")
 type reportTarget struct {
 	question *lockedQuestion // set for a question
 	hidden   bool
+	// public: what residents can see (an approved question, a published answer,
+	// not hidden), and so what they can report.
+	public bool
 }
 
-// lockTarget locks a question or answer of the city. public restricts it to what
-// residents can see (an approved question, a published answer, not hidden).
-func lockTarget(ctx context.Context, tx pgx.Tx, cityID, targetType, targetID string, public bool) (reportTarget, error) {
+// lockTarget locks a question or answer of the city; ErrNotFound when there is none.
+func lockTarget(ctx context.Context, tx pgx.Tx, cityID, targetType, targetID string) (reportTarget, error) {
 	var t reportTarget
 	if targetType == domain.TargetQuestion {
 		q, err := lockQuestion(ctx, tx, cityID, targetID)
 		if err != nil {
 			return t, err
 		}
-		if public && (q.Status != domain.StatusApproved || q.Hidden) {
-			return t, ErrNotFound
-		}
-		t.question, t.hidden = &q, q.Hidden
+		t.question, t.hidden, t.public = &q, q.Hidden, q.Status == domain.StatusApproved && !q.Hidden
 		return t, nil
 	}
 	var status string
 	err := tx.QueryRow(ctx, `SELECT status, hidden FROM answers WHERE city_id = $1 AND id = $2 FOR UPDATE`,
 		cityID, targetID).Scan(&status, &t.hidden)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && public && (status != "published" || t.hidden)) {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return t, ErrNotFound
 	}
+	t.public = status == "published" && !t.hidden
 	return t, err
 }
 
@@ -67,8 +67,8 @@ type ReportResult struct {
 }
 
 // Report records a resident's report of a public question or answer of the city.
-// ErrNotFound: no such public item. ErrAlreadyReported: this caller reported it
-// before (nothing changes). When the open reports reach the city's
+// ErrAlreadyReported: this caller reported it before, whatever its state since
+// (nothing changes). ErrNotFound: no such public item. When the open reports reach the city's
 // report_hide_threshold, the item is hidden in the same transaction and the hiding
 // is logged as the system's.
 func (s *Store) Report(ctx context.Context, reporter domain.Identity, cityID string, in domain.ReportInput) (ReportResult, error) {
@@ -76,9 +76,21 @@ func (s *Store) Report(ctx context.Context, reporter domain.Identity, cityID str
 	err := pgx.BeginFunc(ctx, s.w, func(tx pgx.Tx) error {
 		// The item's row lock serializes its reports, so exactly one report crosses
 		// the threshold.
-		t, err := lockTarget(ctx, tx, cityID, in.TargetType, in.TargetID, true)
+		t, err := lockTarget(ctx, tx, cityID, in.TargetType, in.TargetID)
 		if err != nil {
 			return err
+		}
+		var again bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM reports r JOIN users u ON u.id = r.reporter_id
+				WHERE u.subject = $1 AND r.target_type = $2 AND r.target_id = $3)`,
+			reporter.Subject, in.TargetType, in.TargetID).Scan(&again); err != nil {
+			return err
+		}
+		if again {
+			return ErrAlreadyReported
+		}
+		if !t.public {
+			return ErrNotFound
 		}
 		var reporterID string
 		if err := tx.QueryRow(ctx, `SELECT civicq_user($1, $2, $3)`,
@@ -93,7 +105,7 @@ func (s *Store) Report(ctx context.Context, reporter domain.Identity, cityID str
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return ErrAlreadyReported // rolls back the user row too: a refused report leaves no trace
+			return ErrAlreadyReported // a race with their own report; rolls the user row back too
 		}
 		var threshold int
 		if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM reports WHERE city_id = $1 AND target_type = $2
@@ -136,7 +148,7 @@ type ReviewResult struct {
 func (s *Store) ReviewReports(ctx context.Context, actor Actor, cityID string, in domain.ReviewInput) (ReviewResult, error) {
 	var res ReviewResult
 	err := pgx.BeginFunc(ctx, s.w, func(tx pgx.Tx) error {
-		t, err := lockTarget(ctx, tx, cityID, in.TargetType, in.TargetID, false)
+		t, err := lockTarget(ctx, tx, cityID, in.TargetType, in.TargetID)
 		if err != nil {
 			return err
 		}
