@@ -225,9 +225,6 @@ func (s *Store) MergeQuestion(ctx context.Context, actor Actor, cityID, sourceID
 		return logAction(ctx, tx, cityID, actor, domain.ActionMerge, domain.TargetQuestion, sourceID, targetID, domain.CodeDuplicate, note)
 	})
 	res.Source, res.Target = moderated(src), moderated(dst)
-	if errors.Is(err, ErrTargetNotFound) {
-		return res, err
-	}
 	return res, classify("merge question", err)
 }
 
@@ -285,9 +282,6 @@ func (s *Store) Appeal(ctx context.Context, author domain.Identity, cityID, ques
 			return moderated(q), classify("appeal: find duplicate", e)
 		}
 		return moderated(q), &DuplicateError{ExistingID: existing}
-	}
-	if errors.Is(err, ErrNotAuthor) {
-		return moderated(q), err
 	}
 	return moderated(q), classify("appeal", err)
 }

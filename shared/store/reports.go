@@ -127,9 +127,6 @@ func (s *Store) Report(ctx context.Context, reporter domain.Identity, cityID str
 		return logAction(ctx, tx, cityID, Actor{Role: domain.RoleSystem}, domain.ActionHide, in.TargetType, in.TargetID, "",
 			domain.CodeReportThreshold, "")
 	})
-	if errors.Is(err, ErrAlreadyReported) {
-		return res, err
-	}
 	return res, classify("report", err)
 }
 
