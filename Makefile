@@ -16,7 +16,7 @@ WITH_ENV = set -a && eval "$$($(SERVICES) env)" && set +a &&
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help tools cognito-local dev test test-go test-infra test-web web web-deps build invoke lint bench services services-down db clean synth coldstart cost-report load
+.PHONY: help tools cognito-local dev test test-go test-infra test-web web web-deps build invoke lint bench services services-down db clean synth coldstart cost-report load city-admin
 
 help:
 	@echo "make dev        start Postgres+Redis, migrate, load the demo city, build the web app, serve http://localhost:8080/"
@@ -31,6 +31,7 @@ help:
 	@echo "make cost-report  build/cost-report.{md,html}; LOGS=export.json to read a CloudWatch Logs Insights export"
 	@echo "make load       election-night traffic mix (vegeta) on the local gateway; fails over p95 500 ms or 1% errors"
 	@echo "make synth      build, then write the CDK app's CloudFormation to cdk.out/ (offline; STAGE=prod for prod)"
+	@echo "make city-admin CITY=riverton EMAIL=you@example.org   make a signed-in user a city's admin (ROLE=moderator, REVOKE=1)"
 	@echo "make services-down   stop Postgres and Redis"
 
 services:
@@ -135,6 +136,11 @@ coldstart: services
 # build/cost-report.md and .html; LOGS=export.json reads a CloudWatch Logs Insights export instead.
 cost-report: services
 	@$(WITH_ENV) $(GO) run ./scripts/costreport $(if $(LOGS),-from-logs $(LOGS))
+
+# A role in one city outside the API: how a city's first admin is made (README "Roles").
+city-admin: db
+	@test -n "$(CITY)" -a -n "$(EMAIL)" || { echo "usage: make city-admin CITY=<slug> EMAIL=<email or subject> [ROLE=moderator] [REVOKE=1]"; exit 2; }
+	@$(WITH_ENV) $(GO) run ./scripts/cityadmin -city $(CITY) -user $(EMAIL) $(if $(ROLE),-role $(ROLE)) $(if $(REVOKE),-revoke)
 
 # Election-night mix against the local gateway; LOAD_FLAGS="-rate 400 -duration 120s" or "-find".
 load: services

@@ -105,5 +105,5 @@ func (k *Cache) Connect(fn *Function) {
 	fn.Fn.AddEnvironment(jsii.String("REDIS_PASSWORD"),
 		k.Secret.SecretValueFromJson(jsii.String("password")).UnsafeUnwrap(), nil)
 	k.SecurityGroup.Connections().AllowFrom(fn.SecurityGroup, awsec2.Port_Tcp(jsii.Number(6379)),
-		jsii.String("CivicQ function "+fn.Name))
+		jsii.String(fn.Peer))
 }

@@ -200,5 +200,5 @@ func (d *Database) Connect(fn *Function, user string, readOnly bool) {
 	fn.Fn.AddEnvironment(jsii.String("DB_IAM_AUTH"), jsii.String("true"), nil)
 	d.Proxy.GrantConnect(fn.Role, jsii.String(user))
 	d.ProxySecurityGroup.Connections().AllowFrom(fn.SecurityGroup, awsec2.Port_Tcp(jsii.Number(5432)),
-		jsii.String("CivicQ function "+fn.Name))
+		jsii.String(fn.Peer))
 }

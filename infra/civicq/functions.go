@@ -28,12 +28,16 @@ type FunctionProps struct {
 	// group of its own that allows no traffic until Database.Connect,
 	// Cache.Connect... open what it needs. Nil leaves it outside any VPC.
 	Network *Network
+	// SecurityGroup, when set (with Network), is shared with other functions of the
+	// same network needs instead of one of its own (see NewSharedSecurityGroup).
+	SecurityGroup *SharedSecurityGroup
 	// Env is added to the function's environment.
 	Env map[string]string
 }
 
-// Function is one CivicQ Lambda function with its own role, log group and security
-// group: every permission it has is granted to it alone.
+// Function is one CivicQ Lambda function with its own role and log group: every
+// IAM permission it has is granted to it alone. Its security group is its own, or
+// shared by functions whose network paths are the same (the HTTP routes).
 type Function struct {
 	constructs.Construct
 	Name          string
@@ -41,6 +45,33 @@ type Function struct {
 	Role          awsiam.Role
 	Logs          awslogs.LogGroup
 	SecurityGroup awsec2.SecurityGroup // nil outside a VPC
+	// Peer names the security group's holders in the rules that admit it.
+	Peer string
+}
+
+// SharedSecurityGroup is one security group for functions that need the same
+// network paths. Each HTTP route is its own function, and a group of its own costs
+// about eleven CloudFormation resources (the group, its egress rules, the ingress
+// rules on the proxy, Redis and the endpoints): with thirty routes the stack would
+// pass CloudFormation's 500-resource limit. The rules the routes need are
+// identical (the proxy on 5432, Redis on 6379, the endpoints on 443), so sharing the
+// group grants no function a path it would not have had; what each may do there
+// is still decided per function, by IAM (rds-db:connect per database user) and by
+// its credentials.
+type SharedSecurityGroup struct {
+	Group awsec2.SecurityGroup
+	Peer  string // e.g. "CivicQ API functions"
+}
+
+// NewSharedSecurityGroup creates a security group in the network that allows no
+// traffic until Database.Connect, Cache.Connect... open what its functions need.
+func NewSharedSecurityGroup(scope constructs.Construct, id string, network *Network, peer string) *SharedSecurityGroup {
+	sg := awsec2.NewSecurityGroup(scope, jsii.String(id), &awsec2.SecurityGroupProps{
+		Vpc:              network.Vpc,
+		AllowAllOutbound: jsii.Bool(false),
+		Description:      jsii.String(peer + ": egress only where granted"),
+	})
+	return &SharedSecurityGroup{Group: sg, Peer: peer}
 }
 
 // NewFunction creates the function named name (its routes.Table or routes.Tasks
@@ -80,15 +111,20 @@ func NewFunction(scope constructs.Construct, name string, props *FunctionProps) 
 		Role:         role,
 		Environment:  &env,
 	}
-	f := &Function{Construct: c, Name: name, Role: role, Logs: logs}
+	f := &Function{Construct: c, Name: name, Role: role, Logs: logs, Peer: "CivicQ function " + name}
 	if props.Network != nil {
-		f.SecurityGroup = awsec2.NewSecurityGroup(c, jsii.String("SG"), &awsec2.SecurityGroupProps{
-			Vpc:              props.Network.Vpc,
-			AllowAllOutbound: jsii.Bool(false),
-			Description:      jsii.String("CivicQ function " + name + ": egress only where granted"),
-		})
+		if props.SecurityGroup != nil {
+			f.SecurityGroup, f.Peer = props.SecurityGroup.Group, props.SecurityGroup.Peer
+		} else {
+			f.SecurityGroup = awsec2.NewSecurityGroup(c, jsii.String("SG"), &awsec2.SecurityGroupProps{
+				Vpc:              props.Network.Vpc,
+				AllowAllOutbound: jsii.Bool(false),
+				Description:      jsii.String("CivicQ function " + name + ": egress only where granted"),
+			})
+		}
+		// Rules are keyed by peer and port: a shared group gets each one once.
 		for _, ep := range props.Network.Endpoints {
-			ep.Connections().AllowDefaultPortFrom(f.SecurityGroup, jsii.String("CivicQ function "+name))
+			ep.Connections().AllowDefaultPortFrom(f.SecurityGroup, jsii.String(f.Peer))
 		}
 		fp.Vpc = props.Network.Vpc
 		fp.VpcSubnets = props.Network.Subnets

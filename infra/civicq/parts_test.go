@@ -409,3 +409,27 @@ func TestOperations(t *testing.T) {
 		}
 	}
 }
+
+// TestRouteFunctionsShareOneSecurityGroup: the HTTP routes share one security group
+// (their network paths are the same), so each route costs seven resources, not
+// eighteen, and the stack stays far under CloudFormation's 500; tasks keep their own.
+func TestRouteFunctionsShareOneSecurityGroup(t *testing.T) {
+	groups := map[string]bool{}
+	fns := functions(t)
+	for _, r := range routes.Table {
+		vpc, _ := ofType("AWS::Lambda::Function")[fns[r.Name]]["VpcConfig"].(map[string]any)
+		groups[js(vpc["SecurityGroupIds"])] = true
+	}
+	if len(groups) != 1 {
+		t.Errorf("route functions use %d security groups; want one shared", len(groups))
+	}
+	for _, task := range routes.Tasks {
+		vpc, _ := ofType("AWS::Lambda::Function")[fns[task.Name]]["VpcConfig"].(map[string]any)
+		if groups[js(vpc["SecurityGroupIds"])] {
+			t.Errorf("task %s shares the routes' security group", task.Name)
+		}
+	}
+	if n := len(tmpl.Resources); n > 400 {
+		t.Errorf("%d resources: keep well under CloudFormation's 500 per stack", n)
+	}
+}

@@ -171,10 +171,14 @@ func NewCivicQStack(scope constructs.Construct, id string, props *CivicQStackPro
 		}
 	}
 
+	// Every HTTP route reaches the same places (the proxy, Redis, the endpoints):
+	// one security group for all of them keeps the stack under CloudFormation's
+	// 500-resource limit (functions.go, SharedSecurityGroup).
+	routeSG := NewSharedSecurityGroup(stack, "ApiFunctionsSG", s.Network, "CivicQ API functions")
 	for _, r := range routes.Table {
 		fn := NewFunction(stack, r.Name, &FunctionProps{
 			Dir: filepath.Join(buildDir, r.Name), MemoryMB: r.MemoryMB, Timeout: r.Timeout, Summary: r.Summary,
-			Network: s.Network,
+			Network: s.Network, SecurityGroup: routeSG,
 		})
 		s.Functions[r.Name] = fn
 		switch r.DB {

@@ -8,8 +8,8 @@
 // similar questions), 20% voting (PUT vote by -users simulated verified residents,
 // JWTs verified by the gateway, so no one resident's rate limit is what is
 // measured), 5% asking (POST question, every text unique, the city's per-user
-// limit raised), 3% candidate profiles, 2% "moderation" (no moderation route
-// exists yet: the caller's own vote and health stand in for it).
+// limit raised), 3% candidate profiles, 2% moderation (the public moderation log,
+// and the moderation queue as the demo city's moderator).
 //
 // Phases: ramp up (linear from a tenth of -rate to -rate), steady (-rate), peak
 // (-rate × -peak), ramp down (linear back to a tenth). Thresholds: p95 under -p95
@@ -253,6 +253,7 @@ func (t *tally) table(w io.Writer, d time.Duration) {
 type stack struct {
 	gateway    string
 	tokens     []string
+	modToken   string   // the demo moderator's token (the moderation queue)
 	questions  []string // approved questions of the mayor race
 	contests   []string // contests of the upcoming Riverton election
 	candidates []string
@@ -316,6 +317,10 @@ func setup(ctx context.Context, users int) (*stack, error) {
 			return st, err
 		}
 		st.tokens = append(st.tokens, tok)
+	}
+	// The demo moderator's subject: their role in the demo city is in Postgres.
+	if st.modToken, err = issuer.Sign(demo.ModeratorUserSubject, nil); err != nil {
+		return st, err
 	}
 	gw, err := gateway.New(mounts, auth, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -419,12 +424,12 @@ func (st *stack) next(t *vegeta.Target) error {
 	// 3% candidate profiles
 	case n < 98:
 		t.URL = city + "/candidates/" + pick(st.candidates)
-	// 2% moderation: no moderation routes exist yet; the caller's own vote and health stand in
+	// 2% moderation: the public log, and the queue as the demo moderator
 	case n < 99:
-		t.URL = city + "/questions/" + pick(st.questions) + "/vote"
-		token()
+		t.URL = city + "/moderation/log"
 	default:
-		t.URL = st.gateway + "/api/health"
+		t.URL = city + "/moderation/queue"
+		t.Header.Set("Authorization", "Bearer "+st.modToken)
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ import (
 // TestMix checks that the targeter produces the reference design's mix and that
 // every request it makes is named after a route of the table.
 func TestMix(t *testing.T) {
-	st := &stack{gateway: "http://127.0.0.1:1", tokens: []string{"t1", "t2"},
+	st := &stack{gateway: "http://127.0.0.1:1", tokens: []string{"t1", "t2"}, modToken: "m1",
 		questions: []string{"q1", "q2"}, contests: []string{"c1"}, candidates: []string{"k1"}, mux: http.NewServeMux()}
 	for _, row := range routes.Table {
 		st.mux.Handle(row.Pattern(), http.NotFoundHandler())
@@ -24,7 +24,7 @@ func TestMix(t *testing.T) {
 	group := map[string]string{
 		"get-ballot": "browse", "get-contest": "browse", "list-questions (top)": "browse", "list-questions (hot)": "browse",
 		"list-questions (new)": "browse", "get-question": "browse", "similar-questions": "browse",
-		"vote-question": "vote", "ask-question": "ask", "get-candidate": "candidates", "get-my-vote": "moderation", "health": "moderation",
+		"vote-question": "vote", "ask-question": "ask", "get-candidate": "candidates", "moderation-log": "moderation", "moderation-queue": "moderation",
 	}
 	var tg vegeta.Target
 	for i := 0; i < n; i++ {

@@ -29,7 +29,14 @@ type Fixture struct {
 	File    string
 	Status  int
 	Payload []byte
+	// Once marks a change that can be made only once (<status>-<case>.once.json,
+	// e.g. approving a pending question): sent again, it must answer 409 Conflict,
+	// the change being made already.
+	Once bool
 }
+
+// RepeatStatus is what a once-only fixture must answer when it is sent again.
+const RepeatStatus = 409
 
 // Fixtures reads events/<name>/*.json.
 func Fixtures(root, name string) ([]Fixture, error) {
@@ -45,7 +52,7 @@ func Fixtures(root, name string) ([]Fixture, error) {
 		}
 		base := filepath.Base(f)
 		st, _ := strconv.Atoi(strings.SplitN(base, "-", 2)[0])
-		out = append(out, Fixture{File: base, Status: st, Payload: b})
+		out = append(out, Fixture{File: base, Status: st, Payload: b, Once: strings.HasSuffix(base, ".once.json")})
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("no fixtures in events/%s", name)
@@ -115,6 +122,9 @@ func Measure(ctx context.Context, name string, opt Options) (Result, error) {
 	seq := 0
 	next := func() Fixture {
 		f := steady[seq%len(steady)]
+		if f.Once && seq >= len(steady) {
+			f.Status = RepeatStatus
+		}
 		seq++
 		f.Payload = unique(name, f.Payload, seq)
 		return f

@@ -37,23 +37,3 @@ func parseGroups(s string) []string {
 	s = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(s), "["), "]")
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' })
 }
-
-// requireCaller writes 401 when the request carries no verified caller.
-func requireCaller(w http.ResponseWriter, r *http.Request) (domain.Identity, bool) {
-	id, ok := callerFrom(r)
-	if !ok {
-		WriteError(w, http.StatusUnauthorized, "unauthenticated", "Sign in to do this.")
-	}
-	return id, ok
-}
-
-// requireVerified writes 401 or 403 unless the caller's email is verified: only
-// verified residents may ask and vote.
-func requireVerified(w http.ResponseWriter, r *http.Request) (domain.Identity, bool) {
-	id, ok := requireCaller(w, r)
-	if ok && (!id.EmailVerified || id.Email == "") {
-		WriteError(w, http.StatusForbidden, "email_not_verified", "Verify your email address before you ask or vote.")
-		return id, false
-	}
-	return id, ok
-}

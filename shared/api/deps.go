@@ -22,10 +22,11 @@ type Deps struct {
 // Constructor builds one route's handler.
 type Constructor func(*Deps) http.Handler
 
-// Handlers maps each route-table name to its handler constructor. The route test
-// checks that every row of routes.Table has one.
+// Handlers maps each route-table name to its handler constructor, each wrapped so
+// that its row's permission rule is enforced (authz.go). The route test checks
+// that every row of routes.Table has one.
 func Handlers() map[string]Constructor {
-	return map[string]Constructor{
+	m := map[string]Constructor{
 		"health":        Health,
 		"list-cities":   ListCities,
 		"get-ballot":    Ballot,
@@ -39,5 +40,25 @@ func Handlers() map[string]Constructor {
 		"vote-question":     Vote,
 		"get-my-vote":       MyVote,
 		"get-me":            Me,
+
+		"update-candidate": UpdateCandidate,
+		"claim-candidate":  ClaimCandidate,
+		"decide-claim":     DecideClaim,
+		"list-claims":      ListClaims,
+		"moderation-queue": ModerationQueue,
+		"moderation-log":   ModerationLog,
+		"approve-question": ApproveQuestion,
+		"reject-question":  RejectQuestion,
+		"merge-question":   MergeQuestion,
+		"appeal-question":  AppealQuestion,
+		"report-content":   ReportContent,
+		"review-reports":   ReviewReports,
+		"list-moderators":  ListModerators,
+		"grant-moderator":  GrantModerator,
+		"revoke-moderator": RevokeModerator,
 	}
+	for name, build := range m {
+		m[name] = ruled(name, build)
+	}
+	return m
 }

@@ -9,11 +9,11 @@ import (
 // request creates the user row from the token's claims.
 func Me(d *Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, ok := requireCaller(w, r)
+		id, ok := permit(w, r, d, Scope{})
 		if !ok {
 			return
 		}
-		me, err := d.Store.Me(r.Context(), id)
+		me, err := d.Store.Me(r.Context(), id.Identity)
 		if err != nil {
 			writeStoreError(w, r, d.Log, "not_found", "Not found.", err)
 			return

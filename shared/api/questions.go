@@ -223,7 +223,7 @@ type askResponse struct {
 // verified resident's question to every candidate of a contest.
 func AskQuestion(d *Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, ok := requireVerified(w, r)
+		id, ok := permit(w, r, d, Scope{})
 		if !ok {
 			return
 		}
@@ -249,7 +249,7 @@ func AskQuestion(d *Deps) http.Handler {
 			return
 		}
 		q, err := d.Store.AskQuestion(ctx, store.NewQuestion{
-			CityID: policy.CityID, ContestID: contestID, Author: id, Input: in,
+			CityID: policy.CityID, ContestID: contestID, Author: id.Identity, Input: in,
 			Normalized: domain.NormalizeQuestion(in.Text), Status: policy.InitialStatus(),
 		})
 		var dup *store.DuplicateError
@@ -296,10 +296,7 @@ func allow(w http.ResponseWriter, r *http.Request, d *Deps, subject string, l ca
 		secs = 1
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	what := "questions a day"
-	if l.Name == "votes" {
-		what = "votes an hour"
-	}
+	what := map[string]string{"questions": "questions a day", "votes": "votes an hour", "reports": "reports an hour"}[l.Name]
 	WriteError(w, http.StatusTooManyRequests, "rate_limited",
 		"You have reached this city's limit of "+strconv.Itoa(l.Max)+" "+what+". Try again in "+strconv.Itoa(secs)+" seconds.")
 	return false
@@ -374,7 +371,7 @@ type voteResponse struct {
 // resident's vote. Repeating a vote changes nothing; 0 clears it.
 func Vote(d *Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, ok := requireVerified(w, r)
+		id, ok := permit(w, r, d, Scope{})
 		if !ok {
 			return
 		}
@@ -395,7 +392,7 @@ func Vote(d *Deps) http.Handler {
 			return
 		}
 		ctx := r.Context()
-		res, err := d.Store.Vote(ctx, policy.CityID, questionID, id, *body.Value)
+		res, err := d.Store.Vote(ctx, policy.CityID, questionID, id.Identity, *body.Value)
 		switch {
 		case errors.Is(err, store.ErrNotVotable):
 			WriteError(w, http.StatusConflict, "question_not_open", "This question is "+res.NotVotable+": only approved questions take votes.")
@@ -420,7 +417,7 @@ func Vote(d *Deps) http.Handler {
 // vote, kept out of the public (cached) question page.
 func MyVote(d *Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, ok := requireCaller(w, r)
+		id, ok := permit(w, r, d, Scope{})
 		if !ok {
 			return
 		}

@@ -39,8 +39,25 @@ const (
 	ModeratorUserID      = "b1000000-0000-4000-8000-000000000003" // moderator of Riverton
 	CityAdminUserID      = "b1000000-0000-4000-8000-000000000004" // city_admin and moderator of Riverton
 	CandidateUserID      = "b1000000-0000-4000-8000-000000000005" // the account that claimed CandidateID
+	ClaimantUserID       = "b1000000-0000-4000-8000-000000000007" // Marcus Bell: his claim of ClaimedCandidateID is pending
+	NeighborUserID       = "b1000000-0000-4000-8000-000000000008" // Riverton resident, email verified
 	ResidentUserSubject  = "demo-resident"                        // users.subject of ResidentUserID
 	ModeratorUserSubject = "demo-moderator"                       // users.subject of ModeratorUserID
+	CityAdminUserSubject = "demo-city-admin"                      // users.subject of CityAdminUserID
+	CandidateUserSubject = "demo-candidate"                       // users.subject of CandidateUserID
+
+	ClaimedCandidateID = "ca000000-0000-4000-8000-000000000002" // Marcus Bell, mayor race, claim pending (ClaimantUserID)
+	UnclaimedCandidate = "ca000000-0000-4000-8000-000000000003" // Elena Vasquez-Ruiz, mayor race, unclaimed
+
+	// The moderation desk, in the City Council District 1 race (Council1ContestID).
+	Council1ContestID   = "c2000000-0000-4000-8000-000000000002"
+	PendingQuestionID   = "f1000000-0000-4000-8000-000000000005" // pending
+	PendingQuestion2ID  = "f1000000-0000-4000-8000-000000000006" // pending
+	MergeTargetID       = "f1000000-0000-4000-8000-000000000007" // approved, 3 up (Resident, Moderator, CityAdmin)
+	DuplicateQuestionID = "f1000000-0000-4000-8000-000000000008" // approved, 2 up 1 down (Neighbor, Resident, Claimant -1)
+	RejectedQuestionID  = "f1000000-0000-4000-8000-000000000009" // rejected (off-topic), by Resident, not appealed
+	ReportedQuestionID  = "f1000000-0000-4000-8000-000000000010" // approved, 2 open reports
+	HiddenQuestionID    = "f1000000-0000-4000-8000-000000000011" // approved, hidden by 3 open reports
 )
 
 // Execer runs SQL; *pgxpool.Pool, *pgx.Conn and pgx.Tx all satisfy it.

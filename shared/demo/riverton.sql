@@ -8,7 +8,8 @@
 -- ON CONFLICT (id) DO NOTHING, so loading it again changes nothing.
 --
 -- Id scheme (all valid UUIDv4 layouts): c1... cities, e1... elections, c2... contests,
--- ca... candidates, d1... measures, b1... users, f1... questions, a1... moderation log.
+-- ca... candidates, d1... measures, b1... users, f1... questions, f2... question versions,
+-- e2... reports, a1... moderation log.
 -- The ids used by other packages are exported as constants in demo.go.
 
 -- Cities ------------------------------------------------------------------------------
@@ -34,7 +35,12 @@ INSERT INTO users (id, subject, email, email_verified, display_name, home_city_i
     ('b1000000-0000-4000-8000-000000000005', 'demo-candidate', 'dana@whitfieldformayor.example', true,
         'Dana Whitfield', 'c1000000-0000-4000-8000-000000000001'),
     ('b1000000-0000-4000-8000-000000000006', 'demo-lakeview-moderator', 'lee.ostrander@lakeview.example', true,
-        'Lee Ostrander', 'c1000000-0000-4000-8000-000000000002')
+        'Lee Ostrander', 'c1000000-0000-4000-8000-000000000002'),
+    -- Claimed Marcus Bell's candidate record; the claim waits for the city admin.
+    ('b1000000-0000-4000-8000-000000000007', 'demo-claimant', 'marcus@bellshardware.example', true,
+        'Marcus Bell', 'c1000000-0000-4000-8000-000000000001'),
+    ('b1000000-0000-4000-8000-000000000008', 'demo-neighbor', 'ana.lima@riverton.example', true,
+        'Ana Lima', 'c1000000-0000-4000-8000-000000000001')
 ON CONFLICT (id) DO NOTHING;
 
 INSERT INTO user_roles (user_id, city_id, role, granted_at) VALUES
@@ -105,7 +111,7 @@ INSERT INTO candidates (id, city_id, contest_id, name, party, ballot_designation
     ('ca000000-0000-4000-8000-000000000002', 'c1000000-0000-4000-8000-000000000001',
         'c2000000-0000-4000-8000-000000000001', 'Marcus Bell', NULL, 'Small business owner',
         'Marcus Bell owns Bell''s Hardware on Front Street, which his grandfather opened in 1962. He served six years on the Riverton Planning Commission and coaches youth soccer at Confluence Park. He says his first priorities would be faster permits and repaving the city''s worst streets.',
-        NULL, 1, NULL, NULL, 'unclaimed', NULL),
+        NULL, 1, 'b1000000-0000-4000-8000-000000000007', 'RIV-2027-MAY-002', 'pending', NULL),
     ('ca000000-0000-4000-8000-000000000003', 'c1000000-0000-4000-8000-000000000001',
         'c2000000-0000-4000-8000-000000000001', 'Elena Vasquez-Ruiz', NULL, 'Housing nonprofit director',
         'Elena Vasquez-Ruiz directs Riverton Community Housing, which has built or preserved 240 affordable homes since 2014. She grew up in Riverton, studied public policy at Portland State University and came home to run its tenant services program. She also serves on the county''s homelessness task force.',
@@ -233,18 +239,141 @@ INSERT INTO moderation_actions (id, city_id, actor_id, actor_role, action, targe
                                 reason_code, reason_text, created_at) VALUES
     ('a1000000-0000-4000-8000-000000000005', 'c1000000-0000-4000-8000-000000000001',
         'b1000000-0000-4000-8000-000000000004', 'city_admin', 'approve_claim', 'candidate',
-        'ca000000-0000-4000-8000-000000000001', 'filing_matched',
+        'ca000000-0000-4000-8000-000000000001', 'filing-matched',
         'Filing RIV-2027-MAY-001 matches the City Recorder''s candidate list.', '2026-10-06 17:30:00+00'),
     ('a1000000-0000-4000-8000-000000000001', 'c1000000-0000-4000-8000-000000000001',
         'b1000000-0000-4000-8000-000000000003', 'moderator', 'approve', 'question',
-        'f1000000-0000-4000-8000-000000000001', 'meets_guidelines', NULL, '2026-11-02 18:10:00+00'),
+        'f1000000-0000-4000-8000-000000000001', 'meets-guidelines', NULL, '2026-11-02 18:10:00+00'),
     ('a1000000-0000-4000-8000-000000000002', 'c1000000-0000-4000-8000-000000000001',
         'b1000000-0000-4000-8000-000000000003', 'moderator', 'approve', 'question',
-        'f1000000-0000-4000-8000-000000000002', 'meets_guidelines', NULL, '2026-11-03 15:02:00+00'),
+        'f1000000-0000-4000-8000-000000000002', 'meets-guidelines', NULL, '2026-11-03 15:02:00+00'),
     ('a1000000-0000-4000-8000-000000000003', 'c1000000-0000-4000-8000-000000000001',
         'b1000000-0000-4000-8000-000000000003', 'moderator', 'approve', 'question',
-        'f1000000-0000-4000-8000-000000000003', 'meets_guidelines', NULL, '2026-11-04 16:30:00+00'),
+        'f1000000-0000-4000-8000-000000000003', 'meets-guidelines', NULL, '2026-11-04 16:30:00+00'),
     ('a1000000-0000-4000-8000-000000000004', 'c1000000-0000-4000-8000-000000000001',
         'b1000000-0000-4000-8000-000000000003', 'moderator', 'approve', 'question',
-        'f1000000-0000-4000-8000-000000000004', 'meets_guidelines', NULL, '2026-11-05 21:15:00+00')
+        'f1000000-0000-4000-8000-000000000004', 'meets-guidelines', NULL, '2026-11-05 21:15:00+00')
+ON CONFLICT (id) DO NOTHING;
+
+-- The moderation desk, in the District 1 race: two pending questions, two near
+-- duplicates with overlapping voters (merge them to see votes move once), a rejected
+-- question its author may appeal, a question with two open reports (one more hides
+-- it) and one already hidden by three; plus one report of a mayor-race question.
+-- Counters equal the vote rows.
+
+INSERT INTO questions (id, city_id, contest_id, author_id, text, context, tags, normalized_text, status,
+                       rejection_code, rejection_reason, hidden, upvotes, downvotes, rank, created_at, updated_at) VALUES
+    ('f1000000-0000-4000-8000-000000000005', 'c1000000-0000-4000-8000-000000000001',
+        'c2000000-0000-4000-8000-000000000002', 'b1000000-0000-4000-8000-000000000001',
+        'Old Mill has a dozen empty storefronts on Front Street. What would you do to fill them?',
+        NULL, '{economy}',
+        'old mill has a dozen empty storefronts on front street what would you do to fill them',
+        'pending', NULL, NULL, false, 1, 0, civicq_wilson(1, 0), '2026-11-20 18:00:00+00', '2026-11-20 18:00:00+00'),
+    ('f1000000-0000-4000-8000-000000000006', 'c1000000-0000-4000-8000-000000000001',
+        'c2000000-0000-4000-8000-000000000002', 'b1000000-0000-4000-8000-000000000008',
+        'Should the city open a library branch in Northgate, and how would you pay for it?',
+        NULL, '{libraries,budget}',
+        'should the city open a library branch in northgate and how would you pay for it',
+        'pending', NULL, NULL, false, 1, 0, civicq_wilson(1, 0), '2026-11-21 09:30:00+00', '2026-11-21 09:30:00+00'),
+    ('f1000000-0000-4000-8000-000000000007', 'c1000000-0000-4000-8000-000000000001',
+        'c2000000-0000-4000-8000-000000000002', 'b1000000-0000-4000-8000-000000000001',
+        'Will you support extending the protected bike lanes on 9th Avenue north to the river?',
+        NULL, '{transportation}',
+        'will you support extending the protected bike lanes on 9th avenue north to the river',
+        'approved', NULL, NULL, false, 3, 0, civicq_wilson(3, 0), '2026-11-10 16:00:00+00', '2026-11-10 16:00:00+00'),
+    ('f1000000-0000-4000-8000-000000000008', 'c1000000-0000-4000-8000-000000000001',
+        'c2000000-0000-4000-8000-000000000002', 'b1000000-0000-4000-8000-000000000008',
+        'Do you support more protected bike lanes like the one on 9th Avenue?',
+        NULL, '{transportation}',
+        'do you support more protected bike lanes like the one on 9th avenue',
+        'approved', NULL, NULL, false, 2, 1, civicq_wilson(2, 1), '2026-11-12 20:15:00+00', '2026-11-12 20:15:00+00'),
+    ('f1000000-0000-4000-8000-000000000009', 'c1000000-0000-4000-8000-000000000001',
+        'c2000000-0000-4000-8000-000000000002', 'b1000000-0000-4000-8000-000000000001',
+        'Which candidate do you think has the worst haircut in this race?',
+        NULL, '{}',
+        'which candidate do you think has the worst haircut in this race',
+        'rejected', 'off-topic', 'Questions should be about what the candidates would do in office, not their looks.',
+        false, 1, 0, civicq_wilson(1, 0), '2026-11-14 22:05:00+00', '2026-11-15 08:00:00+00'),
+    ('f1000000-0000-4000-8000-000000000010', 'c1000000-0000-4000-8000-000000000001',
+        'c2000000-0000-4000-8000-000000000002', 'b1000000-0000-4000-8000-000000000008',
+        'How will you speed up the response times of the Northgate fire station?',
+        NULL, '{safety}',
+        'how will you speed up the response times of the northgate fire station',
+        'approved', NULL, NULL, false, 1, 0, civicq_wilson(1, 0), '2026-11-16 17:40:00+00', '2026-11-16 17:40:00+00'),
+    ('f1000000-0000-4000-8000-000000000011', 'c1000000-0000-4000-8000-000000000001',
+        'c2000000-0000-4000-8000-000000000002', 'b1000000-0000-4000-8000-000000000008',
+        'Why do the council members keep ignoring the people who live in Old Mill?',
+        NULL, '{}',
+        'why do the council members keep ignoring the people who live in old mill',
+        'approved', NULL, NULL, true, 1, 0, civicq_wilson(1, 0), '2026-11-17 12:00:00+00', '2026-11-18 10:00:00+00')
+ON CONFLICT (id) DO NOTHING;
+
+INSERT INTO question_versions (id, city_id, question_id, version, text, edited_by, created_at)
+SELECT ('f2' || substr(q.id::text, 3))::uuid, q.city_id, q.id, 1, q.text, q.author_id, q.created_at
+FROM questions q
+WHERE q.id IN ('f1000000-0000-4000-8000-000000000005', 'f1000000-0000-4000-8000-000000000006',
+               'f1000000-0000-4000-8000-000000000007', 'f1000000-0000-4000-8000-000000000008',
+               'f1000000-0000-4000-8000-000000000009', 'f1000000-0000-4000-8000-000000000010',
+               'f1000000-0000-4000-8000-000000000011')
+ON CONFLICT (id) DO NOTHING;
+
+-- Authors' own up-votes, and the voters of the two bike-lane questions: Maria voted
+-- on both (her vote stays on the target of a merge), Ana and Marcus only on the
+-- duplicate (theirs move).
+INSERT INTO votes (city_id, question_id, user_id, value, created_at) VALUES
+    ('c1000000-0000-4000-8000-000000000001', 'f1000000-0000-4000-8000-000000000005', 'b1000000-0000-4000-8000-000000000001', 1, '2026-11-20 18:00:00+00'),
+    ('c1000000-0000-4000-8000-000000000001', 'f1000000-0000-4000-8000-000000000006', 'b1000000-0000-4000-8000-000000000008', 1, '2026-11-21 09:30:00+00'),
+    ('c1000000-0000-4000-8000-000000000001', 'f1000000-0000-4000-8000-000000000007', 'b1000000-0000-4000-8000-000000000001', 1, '2026-11-10 16:00:00+00'),
+    ('c1000000-0000-4000-8000-000000000001', 'f1000000-0000-4000-8000-000000000007', 'b1000000-0000-4000-8000-000000000003', 1, '2026-11-10 19:12:00+00'),
+    ('c1000000-0000-4000-8000-000000000001', 'f1000000-0000-4000-8000-000000000007', 'b1000000-0000-4000-8000-000000000004', 1, '2026-11-11 07:45:00+00'),
+    ('c1000000-0000-4000-8000-000000000001', 'f1000000-0000-4000-8000-000000000008', 'b1000000-0000-4000-8000-000000000008', 1, '2026-11-12 20:15:00+00'),
+    ('c1000000-0000-4000-8000-000000000001', 'f1000000-0000-4000-8000-000000000008', 'b1000000-0000-4000-8000-000000000001', 1, '2026-11-13 08:02:00+00'),
+    ('c1000000-0000-4000-8000-000000000001', 'f1000000-0000-4000-8000-000000000008', 'b1000000-0000-4000-8000-000000000007', -1, '2026-11-13 11:30:00+00'),
+    ('c1000000-0000-4000-8000-000000000001', 'f1000000-0000-4000-8000-000000000009', 'b1000000-0000-4000-8000-000000000001', 1, '2026-11-14 22:05:00+00'),
+    ('c1000000-0000-4000-8000-000000000001', 'f1000000-0000-4000-8000-000000000010', 'b1000000-0000-4000-8000-000000000008', 1, '2026-11-16 17:40:00+00'),
+    ('c1000000-0000-4000-8000-000000000001', 'f1000000-0000-4000-8000-000000000011', 'b1000000-0000-4000-8000-000000000008', 1, '2026-11-17 12:00:00+00')
+ON CONFLICT DO NOTHING;
+
+INSERT INTO reports (id, city_id, reporter_id, target_type, target_id, reason, details, created_at) VALUES
+    ('e2000000-0000-4000-8000-000000000001', 'c1000000-0000-4000-8000-000000000001',
+        'b1000000-0000-4000-8000-000000000001', 'question', 'f1000000-0000-4000-8000-000000000010',
+        'off-topic', 'The fire district is run by the county, not the council.', '2026-11-19 09:00:00+00'),
+    ('e2000000-0000-4000-8000-000000000002', 'c1000000-0000-4000-8000-000000000001',
+        'b1000000-0000-4000-8000-000000000007', 'question', 'f1000000-0000-4000-8000-000000000010',
+        'misinformation', '', '2026-11-19 14:30:00+00'),
+    ('e2000000-0000-4000-8000-000000000003', 'c1000000-0000-4000-8000-000000000001',
+        'b1000000-0000-4000-8000-000000000001', 'question', 'f1000000-0000-4000-8000-000000000011',
+        'harassment', '', '2026-11-17 20:00:00+00'),
+    ('e2000000-0000-4000-8000-000000000004', 'c1000000-0000-4000-8000-000000000001',
+        'b1000000-0000-4000-8000-000000000007', 'question', 'f1000000-0000-4000-8000-000000000011',
+        'harassment', '', '2026-11-18 06:10:00+00'),
+    ('e2000000-0000-4000-8000-000000000005', 'c1000000-0000-4000-8000-000000000001',
+        'b1000000-0000-4000-8000-000000000005', 'question', 'f1000000-0000-4000-8000-000000000011',
+        'other', 'It is a complaint, not a question.', '2026-11-18 10:00:00+00'),
+    ('e2000000-0000-4000-8000-000000000006', 'c1000000-0000-4000-8000-000000000001',
+        'b1000000-0000-4000-8000-000000000008', 'question', 'f1000000-0000-4000-8000-000000000001',
+        'other', 'The 30% figure needs a source.', '2026-11-21 11:00:00+00')
+ON CONFLICT (id) DO NOTHING;
+
+INSERT INTO moderation_actions (id, city_id, actor_id, actor_role, action, target_type, target_id,
+                                reason_code, reason_text, created_at) VALUES
+    ('a1000000-0000-4000-8000-000000000006', 'c1000000-0000-4000-8000-000000000001',
+        'b1000000-0000-4000-8000-000000000003', 'moderator', 'approve', 'question',
+        'f1000000-0000-4000-8000-000000000007', 'meets-guidelines', NULL, '2026-11-10 17:00:00+00'),
+    ('a1000000-0000-4000-8000-000000000007', 'c1000000-0000-4000-8000-000000000001',
+        'b1000000-0000-4000-8000-000000000003', 'moderator', 'approve', 'question',
+        'f1000000-0000-4000-8000-000000000008', 'meets-guidelines', NULL, '2026-11-12 21:00:00+00'),
+    ('a1000000-0000-4000-8000-000000000008', 'c1000000-0000-4000-8000-000000000001',
+        'b1000000-0000-4000-8000-000000000003', 'moderator', 'reject', 'question',
+        'f1000000-0000-4000-8000-000000000009', 'off-topic',
+        'Questions should be about what the candidates would do in office, not their looks.', '2026-11-15 08:00:00+00'),
+    ('a1000000-0000-4000-8000-000000000009', 'c1000000-0000-4000-8000-000000000001',
+        'b1000000-0000-4000-8000-000000000004', 'city_admin', 'approve', 'question',
+        'f1000000-0000-4000-8000-000000000010', 'meets-guidelines', NULL, '2026-11-16 18:30:00+00'),
+    ('a1000000-0000-4000-8000-000000000010', 'c1000000-0000-4000-8000-000000000001',
+        'b1000000-0000-4000-8000-000000000003', 'moderator', 'approve', 'question',
+        'f1000000-0000-4000-8000-000000000011', 'meets-guidelines', NULL, '2026-11-17 13:00:00+00'),
+    ('a1000000-0000-4000-8000-000000000011', 'c1000000-0000-4000-8000-000000000001',
+        NULL, 'system', 'hide', 'question',
+        'f1000000-0000-4000-8000-000000000011', 'report-threshold', NULL, '2026-11-18 10:00:00+00')
 ON CONFLICT (id) DO NOTHING;

@@ -153,6 +153,16 @@ type QuestionPage struct {
 	Why        Explanation       `json:"why"`
 	Answered   int               `json:"answered"`
 	Candidates []CandidateAnswer `json:"candidates"`
+	// MergedFrom lists the duplicates moderators merged into this question, with
+	// their own text (their versions are kept).
+	MergedFrom []MergedQuestion `json:"mergedFrom"`
+}
+
+// MergedQuestion is a duplicate merged into another question.
+type MergedQuestion struct {
+	ID        string    `json:"id"`
+	Text      string    `json:"text"`
+	CreatedAt time.Time `json:"createdAt"`
 }
 
 // VoteValue checks a vote: +1 up, -1 down, 0 clears.
@@ -188,15 +198,19 @@ type Candidacy struct {
 
 // MyQuestion is one of the caller's questions with its moderation state.
 type MyQuestion struct {
-	ID              string    `json:"id"`
-	City            string    `json:"city"`
-	ContestID       string    `json:"contestId"`
-	Text            string    `json:"text"`
-	Status          string    `json:"status"`
-	RejectionCode   string    `json:"rejectionCode,omitempty"`
-	RejectionReason string    `json:"rejectionReason,omitempty"`
-	MergedInto      string    `json:"mergedInto,omitempty"`
-	Upvotes         int       `json:"upvotes"`
-	Downvotes       int       `json:"downvotes"`
-	CreatedAt       time.Time `json:"createdAt"`
+	ID              string `json:"id"`
+	City            string `json:"city"`
+	ContestID       string `json:"contestId"`
+	Text            string `json:"text"`
+	Status          string `json:"status"`
+	RejectionCode   string `json:"rejectionCode,omitempty"`
+	RejectionReason string `json:"rejectionReason,omitempty"`
+	MergedInto      string `json:"mergedInto,omitempty"`
+	// Hidden is true while reports keep it out of view, until a moderator reviews it.
+	Hidden bool `json:"hidden,omitempty"`
+	// AppealedAt is when the author appealed its rejection (once only).
+	AppealedAt *time.Time `json:"appealedAt,omitempty"`
+	Upvotes    int        `json:"upvotes"`
+	Downvotes  int        `json:"downvotes"`
+	CreatedAt  time.Time  `json:"createdAt"`
 }

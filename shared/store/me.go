@@ -29,7 +29,8 @@ func (s *Store) Me(ctx context.Context, id domain.Identity) (domain.Me, error) {
 			FROM candidates cd JOIN cities c ON c.id = cd.city_id
 			WHERE cd.claimed_by_user_id = $1 ORDER BY cd.name`, me.ID)
 		batch.Queue(`SELECT q.id, c.slug, q.contest_id, q.text, q.status, coalesce(q.rejection_code, ''),
-				coalesce(q.rejection_reason, ''), coalesce(q.merged_into_id::text, ''), q.upvotes, q.downvotes, q.created_at
+				coalesce(q.rejection_reason, ''), coalesce(q.merged_into_id::text, ''), q.hidden, q.appealed_at,
+				q.upvotes, q.downvotes, q.created_at
 			FROM questions q JOIN cities c ON c.id = q.city_id
 			WHERE q.author_id = $1 ORDER BY q.created_at DESC, q.id LIMIT $2`, me.ID, maxMyQuestions)
 		br := tx.SendBatch(ctx, batch)
@@ -62,7 +63,7 @@ func (s *Store) Me(ctx context.Context, id domain.Identity) (domain.Me, error) {
 		if me.Questions, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.MyQuestion, error) {
 			var q domain.MyQuestion
 			return q, row.Scan(&q.ID, &q.City, &q.ContestID, &q.Text, &q.Status, &q.RejectionCode, &q.RejectionReason,
-				&q.MergedInto, &q.Upvotes, &q.Downvotes, &q.CreatedAt)
+				&q.MergedInto, &q.Hidden, &q.AppealedAt, &q.Upvotes, &q.Downvotes, &q.CreatedAt)
 		}); err != nil {
 			return err
 		}

@@ -241,6 +241,8 @@ func (s *Store) QuestionPage(ctx context.Context, cityID, questionID string) (do
 		FROM questions q JOIN candidates cd ON cd.contest_id = q.contest_id AND cd.city_id = q.city_id
 		LEFT JOIN answers a ON a.question_id = q.id AND a.candidate_id = cd.id
 		WHERE q.city_id = $1 AND q.id = $2 ORDER BY cd.display_order, cd.name`, cityID, questionID)
+	batch.Queue(`SELECT id, text, created_at FROM questions
+		WHERE city_id = $1 AND merged_into_id = $2 ORDER BY created_at, id LIMIT 100`, cityID, questionID)
 	br := s.r.SendBatch(ctx, batch)
 	defer br.Close()
 	if err := scanQuestion(br.QueryRow(), &p.Question); err != nil {
@@ -267,6 +269,20 @@ func (s *Store) QuestionPage(ctx context.Context, cityID, questionID string) (do
 	})
 	if err != nil {
 		return p, classify("question answers", err)
+	}
+	rows, err = br.Query()
+	if err != nil {
+		return p, classify("question merged from", err)
+	}
+	p.MergedFrom, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.MergedQuestion, error) {
+		var m domain.MergedQuestion
+		return m, row.Scan(&m.ID, &m.Text, &m.CreatedAt)
+	})
+	if err != nil {
+		return p, classify("question merged from", err)
+	}
+	if p.MergedFrom == nil {
+		p.MergedFrom = []domain.MergedQuestion{}
 	}
 	if p.Versions == nil {
 		p.Versions = []domain.QuestionVersion{}

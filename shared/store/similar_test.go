@@ -86,7 +86,7 @@ func (e *similarEnv) question(t *testing.T, contestID, text, status string, hidd
 		merged = &mergedInto[0]
 	}
 	if status == "rejected" {
-		c := "off_topic"
+		c := "off-topic"
 		code = &c
 	}
 	var id string

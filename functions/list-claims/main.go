@@ -1,0 +1,7 @@
+// Command list-claims is the Lambda function behind the route named "list-claims" in
+// shared/routes; its handler lives in shared/api.
+package main
+
+import "github.com/civicq/civicq/shared/runtime"
+
+func main() { runtime.ServeHTTP("list-claims") }

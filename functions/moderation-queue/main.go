@@ -1,0 +1,7 @@
+// Command moderation-queue is the Lambda function behind the route named "moderation-queue" in
+// shared/routes; its handler lives in shared/api.
+package main
+
+import "github.com/civicq/civicq/shared/runtime"
+
+func main() { runtime.ServeHTTP("moderation-queue") }

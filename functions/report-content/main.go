@@ -1,0 +1,7 @@
+// Command report-content is the Lambda function behind the route named "report-content" in
+// shared/routes; its handler lives in shared/api.
+package main
+
+import "github.com/civicq/civicq/shared/runtime"
+
+func main() { runtime.ServeHTTP("report-content") }

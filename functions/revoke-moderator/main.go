@@ -1,0 +1,7 @@
+// Command revoke-moderator is the Lambda function behind the route named "revoke-moderator" in
+// shared/routes; its handler lives in shared/api.
+package main
+
+import "github.com/civicq/civicq/shared/runtime"
+
+func main() { runtime.ServeHTTP("revoke-moderator") }
