@@ -17,6 +17,11 @@ type Deps struct {
 	Cache    *cache.Cache // nil: no Redis, every read goes to Postgres
 	Log      *slog.Logger
 	Now      func() time.Time
+	// Uploads presigns candidates' video uploads (request-answer-upload).
+	Uploads Uploads
+	// MediaBaseURL is the URL serving the media bucket's keys ("": the site's
+	// own origin, where CloudFront serves /media/*).
+	MediaBaseURL string
 }
 
 // Constructor builds one route's handler.
@@ -39,5 +44,8 @@ func Handlers() map[string]Constructor {
 		"vote-question":     Vote,
 		"get-my-vote":       MyVote,
 		"get-me":            Me,
+
+		"request-answer-upload": RequestAnswerUpload,
+		"get-answer-progress":   AnswerProgress,
 	}
 }
