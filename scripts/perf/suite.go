@@ -103,6 +103,6 @@ func StackEnv(dsn, redisAddr, prefix string) []string {
 	// Uploads are presigned with the credentials Lambda would put in the
 	// environment; nothing here talks to S3.
 	return []string{"DATABASE_URL=" + dsn, "REDIS_ADDR=" + redisAddr, "CACHE_PREFIX=" + prefix,
-		"UPLOADS_BUCKET=civicq-perf-uploads", "MEDIA_BUCKET=civicq-perf-media",
+		"UPLOADS_BUCKET=civicq-dev-uploads", "MEDIA_BUCKET=civicq-dev-media",
 		"AWS_ACCESS_KEY_ID=AKIDPERF", "AWS_SECRET_ACCESS_KEY=perf-secret"}
 }

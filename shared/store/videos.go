@@ -243,18 +243,21 @@ func (s *Store) Publish(ctx context.Context, p Publication) (PublishOutcome, err
 // Failure ends a video that cannot become an answer: the video is failed with
 // the reason, and so is the answer, if this upload is still its current one and
 // nothing is published (the candidate may then upload again). A video that has
-// already published its answer keeps it: the answer stays on the record.
+// already published its answer keeps it (the answer is on the record): it ends
+// ready with the renditions it uploaded, the reason kept for the logs.
 func (s *Store) Failure(ctx context.Context, u Upload, videoID string, attempt int, code, reason string) error {
 	err := pgx.BeginFunc(ctx, s.w, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE videos SET status = 'failed', failure_code = $3, failure_reason = $4,
-				lease_until = NULL, updated_at = now()
+		var status string
+		err := tx.QueryRow(ctx, `UPDATE videos SET failure_code = $3, failure_reason = $4, lease_until = NULL, updated_at = now(),
+				status = CASE WHEN EXISTS (SELECT 1 FROM answers WHERE video_id = $1) THEN 'ready' ELSE 'failed' END,
+				ready_at = CASE WHEN EXISTS (SELECT 1 FROM answers WHERE video_id = $1) THEN now() END
 			WHERE id = $1 AND attempt = $2 AND status = 'processing'
-			  AND NOT EXISTS (SELECT 1 FROM answers WHERE video_id = $1)`, videoID, attempt, code, reason)
+			RETURNING status`, videoID, attempt, code, reason).Scan(&status)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && status == domain.VideoReady) {
+			return nil // lost the lease, or published already: the answer stays as it is
+		}
 		if err != nil {
 			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return nil // lost the lease, or published already: nothing to fail
 		}
 		_, err = tx.Exec(ctx, `UPDATE answers SET status = 'failed', failure_code = $3, failure_reason = $4, updated_at = now()
 			WHERE id = $1 AND status <> 'published' AND upload_key = $2`, u.AnswerID, u.Key, code, reason)
