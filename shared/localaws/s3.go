@@ -439,11 +439,8 @@ func (s *S3) notify(ctx context.Context, event, bucket, key, etag string, size i
 	if s.opt.Notify == nil || bucket != s.opt.NotifyBucket {
 		return
 	}
-	body, err := json.Marshal(map[string]any{"Records": []any{notificationRecord(s.opt.Region, event, bucket, key,
-		strings.Trim(etag, `"`), size, s.opt.Now(), s.seq.Add(1))}})
-	if err == nil {
-		err = s.opt.Notify(ctx, body)
-	}
+	body := Notification(s.opt.Region, event, bucket, key, etag, size, s.opt.Now(), s.seq.Add(1))
+	err := s.opt.Notify(ctx, body)
 	if err != nil {
 		// S3 delivers notifications asynchronously: the upload has succeeded
 		// whatever happens to its notification.
@@ -458,6 +455,14 @@ func EncodeKey(key string) string {
 		segs[i] = url.QueryEscape(s)
 	}
 	return strings.Join(segs, "/")
+}
+
+// Notification is the S3 event notification message of one new object (seq
+// orders the events of one endpoint).
+func Notification(region, event, bucket, key, etag string, size int64, now time.Time, seq uint64) []byte {
+	body, _ := json.Marshal(map[string]any{"Records": []any{notificationRecord(region, event, bucket, key,
+		strings.Trim(etag, `"`), size, now, seq)}})
+	return body
 }
 
 func notificationRecord(region, event, bucket, key, etag string, size int64, now time.Time, seq uint64) map[string]any {

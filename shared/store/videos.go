@@ -195,6 +195,10 @@ func (s *Store) Publish(ctx context.Context, p Publication) (PublishOutcome, err
 		return out, err
 	}
 	err = pgx.BeginFunc(ctx, s.w, func(tx pgx.Tx) error {
+		// The answer row first, as ClaimUpload locks it: one lock order, no deadlock.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM answers WHERE id = $1 FOR UPDATE`, p.AnswerID); err != nil {
+			return err
+		}
 		status := domain.VideoProcessing
 		if p.Final {
 			status = domain.VideoReady
@@ -247,6 +251,9 @@ func (s *Store) Publish(ctx context.Context, p Publication) (PublishOutcome, err
 // ready with the renditions it uploaded, the reason kept for the logs.
 func (s *Store) Failure(ctx context.Context, u Upload, videoID string, attempt int, code, reason string) error {
 	err := pgx.BeginFunc(ctx, s.w, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM answers WHERE id = $1 FOR UPDATE`, u.AnswerID); err != nil {
+			return err
+		}
 		var status string
 		err := tx.QueryRow(ctx, `UPDATE videos SET failure_code = $3, failure_reason = $4, lease_until = NULL, updated_at = now(),
 				status = CASE WHEN EXISTS (SELECT 1 FROM answers WHERE video_id = $1) THEN 'ready' ELSE 'failed' END,
