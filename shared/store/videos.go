@@ -203,11 +203,11 @@ func (s *Store) Publish(ctx context.Context, p Publication) (PublishOutcome, err
 		if p.Final {
 			status = domain.VideoReady
 		}
-		tag, err := tx.Exec(ctx, `UPDATE videos SET master_key = $3, poster_key = $4, variants = $5, progress_percent = $6,
+		tag, err := tx.Exec(ctx, `UPDATE videos SET master_key = $3, poster_key = $4, variants = $5::text::jsonb, progress_percent = $6,
 				status = $7, ready_at = CASE WHEN $7 = 'ready' THEN now() END,
 				lease_until = CASE WHEN $7 = 'ready' THEN NULL ELSE lease_until END, updated_at = now()
 			WHERE id = $1 AND attempt = $2 AND status = 'processing'`,
-			p.VideoID, p.Attempt, p.MasterKey, p.PosterKey, variants, p.Percent, status)
+			p.VideoID, p.Attempt, p.MasterKey, p.PosterKey, string(variants), p.Percent, status)
 		if err != nil {
 			return err
 		}

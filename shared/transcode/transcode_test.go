@@ -29,7 +29,7 @@ import (
 	"github.com/civicq/civicq/shared/cache"
 	"github.com/civicq/civicq/shared/demo"
 	"github.com/civicq/civicq/shared/localaws"
-	"github.com/civicq/civicq/shared/localdev"
+	"github.com/civicq/civicq/shared/migrate"
 	"github.com/civicq/civicq/shared/objects"
 	"github.com/civicq/civicq/shared/store"
 	"github.com/civicq/civicq/shared/testenv"
@@ -64,11 +64,13 @@ func newEnv(t *testing.T) *env {
 	}
 	ctx := context.Background()
 	dsn := testenv.EmptyDB(t)
-	_, err := localdev.Prepare(ctx, dsn, true)
+	_, err := migrate.Up(ctx, dsn)
 	require.NoError(t, err)
-	db, err := pgxpool.New(ctx, dsn)
+	// The pool as the function builds it (QueryExecModeExec, as behind RDS Proxy).
+	db, err := store.NewPool(ctx, dsn, store.PoolOptions{MaxConns: 4, ConnectTimeout: 2 * time.Second})
 	require.NoError(t, err)
 	t.Cleanup(db.Close)
+	require.NoError(t, demo.Load(ctx, db))
 	s3, err := localaws.NewS3(localaws.S3Options{Credentials: creds, Buckets: []string{uploadsBucket, mediaBucket}})
 	require.NoError(t, err)
 	srv := httptest.NewServer(s3)
