@@ -24,6 +24,7 @@ import (
 	"github.com/civicq/civicq/shared/jwtauth"
 	"github.com/civicq/civicq/shared/jwtauth/jwttest"
 	"github.com/civicq/civicq/shared/localdev"
+	"github.com/civicq/civicq/shared/objects"
 	"github.com/civicq/civicq/shared/registry"
 	"github.com/civicq/civicq/shared/routes"
 )
@@ -45,6 +46,17 @@ func run(addr, logFile string, loadDemo, prepareOnly bool) error {
 	// give each function's pools room unless told otherwise.
 	setDefault("DB_MAX_CONNS", "8")
 	setDefault("REDIS_POOL_SIZE", "32")
+	// The video path runs on the in-process S3 (its own port), with buckets and
+	// credentials of the local stack's own; media are served by this server under
+	// /media/, the path CloudFront serves them under.
+	s3Addr := envOr("LOCAL_S3_ADDR", "127.0.0.1:9000")
+	setDefault("AWS_REGION", "us-east-1")
+	setDefault("AWS_ACCESS_KEY_ID", "AKIDLOCALDEV")
+	setDefault("AWS_SECRET_ACCESS_KEY", "local-dev-secret")
+	setDefault("UPLOADS_BUCKET", "civicq-local-uploads")
+	setDefault("MEDIA_BUCKET", "civicq-local-media")
+	setDefault("S3_ENDPOINT", "http://"+strings.Replace(s3Addr, "127.0.0.1", "localhost", 1))
+	setDefault("MEDIA_BASE_URL", "http://"+strings.Replace(addr, "127.0.0.1", "localhost", 1))
 	cfg, err := config.FromEnv()
 	if err != nil {
 		return err
@@ -88,9 +100,9 @@ func run(addr, logFile string, loadDemo, prepareOnly bool) error {
 	}
 	// Without a configured identity provider, a local issuer signs tokens for demo
 	// residents; the gateway verifies them exactly as it would Cognito's.
-	var devToken string
+	var devToken, candidateToken string
 	if auth == nil {
-		if auth, devToken, err = localIssuer(ctx); err != nil {
+		if auth, devToken, candidateToken, err = localIssuer(ctx); err != nil {
 			return err
 		}
 	}
@@ -98,7 +110,30 @@ func run(addr, logFile string, loadDemo, prepareOnly bool) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Addr: addr, Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+	// S3 → SQS → transcode, locally: uploads notify a queue on Redis, whose
+	// worker invokes the transcode function's handler with SQS events.
+	var handler http.Handler = gw
+	var video *localdev.Video
+	if cfg.RedisAddr != "" {
+		creds, err := objects.EnvCredentials()
+		if err != nil {
+			return err
+		}
+		vcfg := cfg
+		vcfg.DBMaxConns = 2
+		video, err = localdev.StartVideo(ctx, localdev.VideoOptions{S3Listen: s3Addr, Config: vcfg, Credentials: creds,
+			QueuePrefix: cfg.CachePrefix + "local:", Visibility: 90 * time.Minute, FunctionTimeout: 15 * time.Minute,
+			Log: slog.New(slog.NewJSONHandler(os.Stdout, nil))})
+		if err != nil {
+			return err
+		}
+		defer video.Close()
+		mux := http.NewServeMux()
+		mux.Handle("/media/", video.S3.MediaHandler(cfg.MediaBucket))
+		mux.Handle("/", gw)
+		handler = mux
+	}
+	srv := &http.Server{Addr: addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -111,6 +146,12 @@ func run(addr, logFile string, loadDemo, prepareOnly bool) error {
 		fmt.Fprintf(os.Stderr, "  %-6s %-45s -> %s\n", r.Method, r.Path, r.Name)
 	}
 	fmt.Fprintf(os.Stderr, "\ntry:\n  curl -s %s/api/cities/%s/ballot | head -c 600; echo\n", base, demo.CitySlug)
+	if video != nil {
+		fmt.Fprintf(os.Stderr, "\nvideo answers: local S3 at %s (buckets %s, %s), queue on Redis, transcoder running; media at %s/media/\n",
+			cfg.S3Endpoint, cfg.UploadsBucket, cfg.MediaBucket, base)
+	} else {
+		fmt.Fprintf(os.Stderr, "\nvideo answers: off (no REDIS_ADDR for the local queue)\n")
+	}
 	if logFile != "-" {
 		fmt.Fprintf(os.Stderr, "function logs and EMF metrics: %s\n", logFile)
 	}
@@ -118,6 +159,13 @@ func run(addr, logFile string, loadDemo, prepareOnly bool) error {
 		fmt.Fprintf(os.Stderr, "\nno JWT_ISSUER/JWT_JWKS_URL/JWT_AUDIENCE set: a local issuer signs tokens; one for a verified demo resident (1 h):\n"+
 			"  TOKEN=%s\n  curl -s -X PUT -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' -d '{\"value\":1}' \\\n"+
 			"    %s/api/cities/%s/questions/f1000000-0000-4000-8000-000000000001/vote\n", devToken, base, demo.CitySlug)
+		if video != nil {
+			fmt.Fprintf(os.Stderr, "\nand one for the demo candidate of record, who may answer questions of the mayor race with a video:\n"+
+				"  CANDIDATE_TOKEN=%s\n  curl -s -X POST -H \"Authorization: Bearer $CANDIDATE_TOKEN\" -H 'Content-Type: application/json' \\\n"+
+				"    -d '{\"contentType\":\"video/webm\"}' %s/api/cities/%s/candidates/%s/answers/f1000000-0000-4000-8000-000000000001/upload\n"+
+				"  (then POST the returned fields and the file to the returned url, as multipart/form-data)\n",
+				candidateToken, base, demo.CitySlug, demo.CandidateID)
+		}
 	}
 	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		return err
@@ -147,17 +195,22 @@ func authorizer(ctx context.Context) (gateway.Authorizer, error) {
 
 // localIssuer starts a token issuer on loopback, an authorizer that trusts it, and
 // signs a token for a verified demo resident.
-func localIssuer(ctx context.Context) (gateway.Authorizer, string, error) {
+func localIssuer(ctx context.Context) (gateway.Authorizer, string, string, error) {
 	iss, err := jwttest.Start()
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	a, err := jwtauth.New(ctx, jwtauth.Config{Issuer: iss.URL, JWKSURL: iss.JWKSURL, Audiences: []string{iss.ClientID}})
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	tok, err := iss.Sign("local-resident", map[string]any{"email": "resident@riverton.example"})
-	return a, tok, err
+	if err != nil {
+		return nil, "", "", err
+	}
+	// The demo candidate of record (demo.CandidateID's verified claim).
+	cand, err := iss.Sign("demo-candidate", map[string]any{"email": "dana@whitfieldformayor.example"})
+	return a, tok, cand, err
 }
 
 func envOr(name, def string) string {
