@@ -354,3 +354,90 @@ func TestVideoAnswerRefusals(t *testing.T) {
 	status, _ = vs.do(t, "GET", vs.answerPath(q), other, "")
 	assert.Equal(t, http.StatusForbidden, status)
 }
+
+// The answer routes admit the candidate of record only (routes.CandidateOfRecord):
+// not anonymous callers, not other accounts, not a claim still pending, and
+// only for approved questions of the candidate's own contest.
+func TestAnswerRoutesAdmitOnlyTheCandidateOfRecord(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDE2E")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "e2e-secret")
+	s := newStackWith(t, func(c *config.Config) {
+		c.UploadsBucket, c.AWSRegion, c.UploadMaxBytes, c.UploadURLTTL = "e2e-uploads", "us-east-1", 500<<20, time.Minute
+	})
+	ctx := context.Background()
+	q := "f1000000-0000-4000-8000-000000000001"
+	path := "/api/cities/riverton/candidates/" + demo.CandidateID + "/answers/" + q
+	candidate := s.issuer.IDToken(t, "demo-candidate", map[string]any{"email": "dana@whitfieldformayor.example"})
+	body := `{"contentType": "video/mp4"}`
+	cases := []struct {
+		name, token string
+		want        int
+	}{
+		{"anonymous", "", http.StatusUnauthorized},
+		{"a resident", s.issuer.IDToken(t, demo.ResidentUserSubject, nil), http.StatusForbidden},
+		{"a moderator of the city", s.issuer.IDToken(t, demo.ModeratorUserSubject, nil), http.StatusForbidden},
+		{"the candidate of record", candidate, http.StatusOK},
+	}
+	for _, c := range cases {
+		status, b := s.do(t, "POST", path+"/upload", c.token, body)
+		assert.Equal(t, c.want, status, "%s: %s", c.name, b)
+		status, b = s.do(t, "GET", path, c.token, "")
+		assert.Equal(t, c.want, status, "progress, %s: %s", c.name, b)
+	}
+	// The upload grant is bound to one fresh key of this answer, the declared type
+	// and the size limit.
+	status, b := s.do(t, "POST", path+"/upload", candidate, body)
+	require.Equal(t, http.StatusOK, status, string(b))
+	var up domain.AnswerUpload
+	require.NoError(t, json.Unmarshal(b, &up))
+	assert.Equal(t, "https://e2e-uploads.s3.us-east-1.amazonaws.com/", up.URL)
+	assert.Equal(t, up.Key, up.Fields["key"])
+	assert.True(t, strings.HasPrefix(up.Key, "uploads/"+demo.CityID+"/"+up.AnswerID+"/") && strings.HasSuffix(up.Key, ".mp4"), up.Key)
+	assert.Equal(t, "video/mp4", up.Fields["Content-Type"])
+	assert.Equal(t, path, up.ProgressPath)
+	status, b = s.do(t, "GET", path, candidate, "")
+	require.Equal(t, http.StatusOK, status)
+	var p domain.AnswerProgress
+	require.NoError(t, json.Unmarshal(b, &p))
+	assert.Equal(t, domain.AnswerUploading, p.Status)
+	assert.Equal(t, up.AnswerID, p.AnswerID)
+
+	// A claim not yet approved is not of record.
+	s.exec(t, `UPDATE candidates SET verification = 'pending', verified_at = NULL WHERE id = $1`, demo.CandidateID)
+	status, _ = s.do(t, "POST", path+"/upload", candidate, body)
+	assert.Equal(t, http.StatusForbidden, status)
+	s.exec(t, `UPDATE candidates SET verification = 'verified', verified_at = now() WHERE id = $1`, demo.CandidateID)
+	// Questions: of another contest (403), not approved (409), unknown (404).
+	var other string
+	require.NoError(t, s.db.QueryRow(ctx, `INSERT INTO questions (city_id, contest_id, author_id, text, normalized_text, status)
+		VALUES ($1, 'c2000000-0000-4000-8000-000000000002', $2, 'How will you fix the Old Mill bridge?', 'how will you fix the old mill bridge', 'approved')
+		RETURNING id`, demo.CityID, demo.ResidentUserID).Scan(&other))
+	status, b = s.do(t, "POST", "/api/cities/riverton/candidates/"+demo.CandidateID+"/answers/"+other+"/upload", candidate, body)
+	assert.Equal(t, http.StatusForbidden, status, string(b))
+	s.exec(t, `UPDATE questions SET status = 'pending' WHERE id = 'f1000000-0000-4000-8000-000000000002'`)
+	status, b = s.do(t, "POST", "/api/cities/riverton/candidates/"+demo.CandidateID+"/answers/f1000000-0000-4000-8000-000000000002/upload", candidate, body)
+	assert.Equal(t, http.StatusConflict, status, string(b))
+	// Another city's candidate id under this city: not found.
+	status, _ = s.do(t, "POST", "/api/cities/lakeview/candidates/"+demo.CandidateID+"/answers/"+q+"/upload", candidate, body)
+	assert.Equal(t, http.StatusNotFound, status)
+	var answers int
+	require.NoError(t, s.db.QueryRow(ctx, `SELECT count(*) FROM answers`).Scan(&answers))
+	assert.Equal(t, 1, answers, "refused requests change nothing")
+}
+
+// PostgreSQL down: the upload route answers 503 with Retry-After, fast.
+func TestAnswerUploadPostgresDown(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDE2E")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "e2e-secret")
+	s := newStackWith(t, func(c *config.Config) {
+		c.DatabaseURL = "postgres://nobody@" + testenv.ClosedPort(t) + "/none?sslmode=disable"
+		c.DatabaseReadURL = c.DatabaseURL
+		c.UploadsBucket, c.UploadMaxBytes, c.UploadURLTTL = "e2e-uploads", 500<<20, time.Minute
+	})
+	candidate := s.issuer.IDToken(t, "demo-candidate", map[string]any{"email": "dana@whitfieldformayor.example"})
+	began := time.Now()
+	status, b := s.do(t, "POST", "/api/cities/riverton/candidates/"+demo.CandidateID+"/answers/f1000000-0000-4000-8000-000000000001/upload",
+		candidate, `{"contentType": "video/webm"}`)
+	assert.Equal(t, http.StatusServiceUnavailable, status, string(b))
+	assert.Less(t, time.Since(began), 3*time.Second)
+}
