@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -184,7 +183,3 @@ func classify(op string, err error) error {
 	}
 	return fmt.Errorf("bucket: %s: %w", op, err)
 }
-
-// Timeout bounds one small request (a playlist, a segment) so a stuck
-// connection fails over to a retry instead of eating the function's time.
-const Timeout = 2 * time.Minute

@@ -125,10 +125,10 @@ var Tasks = []Task{
 	{Name: "migrate", Trigger: "custom-resource", DB: DBWrite, MemoryMB: 256, Timeout: 300,
 		Summary: "applies the embedded SQL migrations (run by CloudFormation on every deploy)"},
 	// Sized from the ladder benchmark (shared/media, TestLadderVsReference): a 120 s
-	// 1080p30 answer took 92 s wall (about 160 s of CPU) on 2 cores with ffmpeg's
-	// peak RSS well under 1 GB; 3538 MB is where Lambda gives 2 vCPUs. The longest
-	// answer (180 s) then takes about 140 s; 900 s leaves room for a slow start,
-	// the download and the uploads.
+	// 1080p30 answer took 92 s wall on 2 cores; ffmpeg's peak RSS on a 1080p source
+	// was 478 MB (an 8 s run of the same benchmark). 3538 MB is where Lambda gives
+	// 2 vCPUs. The longest answer (180 s) then takes about 140 s; 900 s leaves room
+	// for a slow start, the download and the uploads.
 	{Name: "transcode", Trigger: "sqs", DB: DBWrite, MemoryMB: 3538, Timeout: 900,
 		Summary: "transcodes an uploaded answer (S3 notification on SQS) into an HLS ladder and publishes it"},
 }
