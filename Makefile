@@ -9,6 +9,9 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 # aim was 10 MB; the chosen libraries set the floor above it (README: "Binary size"),
 # so this budget only stops regressions such as the AWS SDK creeping into a route.
 MAX_BINARY := 13631488
+# transcode alone links the AWS SDK's S3 client (it runs as a container image
+# beside ffmpeg, where a few MB more do not matter): its own budget.
+MAX_BINARY_transcode := 16777216
 # The services' connection settings, exported into the commands that need them.
 WITH_ENV = set -a && eval "$$($(SERVICES) env)" && set +a &&
 
@@ -97,11 +100,12 @@ test-web: services web
 	@$(WITH_ENV) cd web && CIVICQ_DEVSERVER=$(CURDIR)/build/web-test/devserver node --test --test-concurrency=1 tests/browser.test.mjs
 
 build: $(FUNCTIONS:%=build/%/bootstrap)
-	@echo "function        bytes"
+	@echo "function                   bytes"
 	@for f in $(FUNCTIONS); do \
 		size=$$(stat -c %s build/$$f/bootstrap); \
-		printf '%-15s %9d\n' $$f $$size; \
-		if [ $$size -gt $(MAX_BINARY) ]; then echo "build/$$f/bootstrap is over $(MAX_BINARY) bytes" >&2; exit 1; fi; \
+		printf '%-22s %9d\n' $$f $$size; \
+		limit=$(MAX_BINARY); if [ $$f = transcode ]; then limit=$(MAX_BINARY_transcode); fi; \
+		if [ $$size -gt $$limit ]; then echo "build/$$f/bootstrap is over $$limit bytes" >&2; exit 1; fi; \
 	done
 
 # Lambda's provided.al2023 runtime on Graviton: a static linux/arm64 binary named

@@ -48,6 +48,7 @@ func main() {
 		BuildDir:      buildDir,
 		MigrationsDir: dirs.migrations,
 		SiteDir:       dirs.site,
+		SourceDir:     dirs.source,
 		WebACLArn:     webACL,
 		AlarmEmail:    contextString(app, "alarmEmail"),
 		Nag:           contextString(app, "nag") != "false",
@@ -64,7 +65,7 @@ func contextString(app awscdk.App, key string) string {
 }
 
 // repoDirs are the repository folders the stack reads, as absolute paths.
-type repoDirs struct{ migrations, site string }
+type repoDirs struct{ migrations, site, source string }
 
 // setup finds the build and checks it, before jsii starts, so a missing build is one
 // line rather than a stack trace. It then moves to the caller's directory: the CDK
@@ -94,6 +95,9 @@ func setup() (buildDir string, outdir *string, dirs repoDirs, err error) {
 		return "", nil, dirs, err
 	}
 	if dirs.site, err = filepath.Abs("../web/dist"); err != nil {
+		return "", nil, dirs, err
+	}
+	if dirs.source, err = filepath.Abs(".."); err != nil {
 		return "", nil, dirs, err
 	}
 	if os.Getenv("CDK_OUTDIR") == "" {

@@ -3,6 +3,7 @@ package civicq
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -33,6 +34,20 @@ type FunctionProps struct {
 	SecurityGroup *SharedSecurityGroup
 	// Env is added to the function's environment.
 	Env map[string]string
+	// Image, when set, builds the function as a container image (for a task
+	// that needs more than its bootstrap, such as the transcoder's ffmpeg)
+	// instead of zipping Dir.
+	Image *ImageProps
+	// EphemeralMB sizes /tmp (0: Lambda's 512 MB).
+	EphemeralMB int
+}
+
+// ImageProps locate a function's Dockerfile. CDK stages Context (minus Exclude)
+// at synth and builds the image, for linux/arm64, when the stack is deployed.
+type ImageProps struct {
+	Context string   // the build context: the repository root
+	File    string   // the Dockerfile, relative to Context
+	Exclude []string // .dockerignore-style patterns of what the build does not need
 }
 
 // Function is one CivicQ Lambda function with its own role and log group: every
@@ -110,6 +125,21 @@ func NewFunction(scope constructs.Construct, name string, props *FunctionProps) 
 		LogGroup:     logs,
 		Role:         role,
 		Environment:  &env,
+	}
+	if im := props.Image; im != nil {
+		excl := make([]*string, len(im.Exclude))
+		for i, e := range im.Exclude {
+			excl[i] = jsii.String(e)
+		}
+		fp.Runtime = awslambda.Runtime_FROM_IMAGE()
+		fp.Handler = awslambda.Handler_FROM_IMAGE()
+		fp.Code = awslambda.Code_FromAssetImage(jsii.String(im.Context), &awslambda.AssetImageCodeProps{
+			File: jsii.String(im.File), Exclude: &excl, IgnoreMode: awscdk.IgnoreMode_DOCKER,
+			Platform: awsecrassets.Platform_LINUX_ARM64(),
+		})
+	}
+	if props.EphemeralMB > 0 {
+		fp.EphemeralStorageSize = awscdk.Size_Mebibytes(jsii.Number(props.EphemeralMB))
 	}
 	f := &Function{Construct: c, Name: name, Role: role, Logs: logs, Peer: "CivicQ function " + name}
 	if props.Network != nil {

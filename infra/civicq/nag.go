@@ -42,6 +42,16 @@ func suppress(s *Stack) {
 			"VPC (create/describe/delete its network interfaces, which take no resource restriction)",
 			"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole")
 	}
+	one(s.Functions["transcode"].Role, "AwsSolutions-IAM5", "the transcoder reads any answer upload (keys are "+
+		"uploads/<city>/<answer>/<random>) and writes renditions under media/: object wildcards under those "+
+		"prefixes, no bucket-level action", "Resource::<VideoUploads1D22C11B.Arn>/uploads/*", "Resource::<VideoMediaC783BAEA.Arn>/media/*")
+	for _, r := range routes.Table {
+		if r.Uploads {
+			one(s.Functions[r.Name].Role, "AwsSolutions-IAM5", "presigned POSTs act with the signer's rights: "+
+				"PutObject on answer upload keys (a fresh random key per upload under uploads/), bound to one key "+
+				"each by the POST policy", "Resource::<VideoUploads1D22C11B.Arn>/uploads/*")
+		}
+	}
 	one(s.API.Users, "AwsSolutions-COG8", "Cognito threat protection needs the Plus feature plan (per-MAU "+
 		"price); abuse is limited by the WAF rate rule, API throttling and per-user rate limits for now")
 	one(s.Edge.Distribution, "AwsSolutions-CFR4", "the distribution uses the default *.cloudfront.net "+

@@ -3,6 +3,7 @@ package civicq
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -158,7 +159,10 @@ func TestLeastPrivilege(t *testing.T) {
 					if a == "rds-db:connect" {
 						want := DBUser(r.DB)
 						if !isRoute {
-							want = DBAdminUser
+							want = DBAdminUser // migrate owns the schema
+							if name == "transcode" {
+								want = DBWriterUser
+							}
 						}
 						if res := js(st["Resource"]); !strings.Contains(res, "/"+want+`"`) || strings.Count(res, "dbuser:") != 1 {
 							t.Errorf("%s (%s): rds-db:connect on %s, want user %s only", name, id, res, want)
@@ -222,7 +226,9 @@ func TestVideoPipeline(t *testing.T) {
 }
 
 // TestTranscodeEventSource builds the video construct with a stand-in transcoder
-// (defined here only: the real one is issue 5) and checks the wiring it will get.
+// and checks the wiring it gets: the queue as its event source, batch size 1,
+// partial batch failures, a visibility timeout of six times its timeout, and S3
+// rights on the upload and media keys only.
 func TestTranscodeEventSource(t *testing.T) {
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &flags, Outdir: jsii.String(filepath.Join(buildDir, "video.out"))})
 	stack := awscdk.NewStack(app, jsii.String("VideoOnly"), nil)
@@ -240,6 +246,69 @@ func TestTranscodeEventSource(t *testing.T) {
 	assert(t, func() {
 		tpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), map[string]any{"VisibilityTimeout": 3600})
 	})
+	policy := js(tpl.FindResources(jsii.String("AWS::IAM::Policy"), nil))
+	for _, want := range []string{`"s3:GetObject"`, `/uploads/*"`, `"s3:PutObject"`, `/media/*"`} {
+		if !strings.Contains(policy, want) {
+			t.Errorf("transcoder policy %s: want %s", policy, want)
+		}
+	}
+	if strings.Contains(policy, "s3:List") || strings.Contains(policy, "s3:Delete") {
+		t.Errorf("transcoder policy %s: more than it needs", policy)
+	}
+}
+
+// TestTranscodeFunction: the real transcoder is a container image built from
+// functions/transcode/Dockerfile, fed by the uploads queue, sized from the ladder
+// benchmark, with the buckets in its environment and the writer's database user.
+func TestTranscodeFunction(t *testing.T) {
+	id := functions(t)["transcode"]
+	p := ofType("AWS::Lambda::Function")[id]
+	if p["PackageType"] != "Image" {
+		t.Errorf("transcode PackageType %v, want Image", p["PackageType"])
+	}
+	if got := js(p["EphemeralStorage"]); !strings.Contains(got, `"Size":4096`) {
+		t.Errorf("transcode EphemeralStorage %s, want 4096 MB", got)
+	}
+	vars := envOf(t, "transcode")
+	for _, k := range []string{"UPLOADS_BUCKET", "MEDIA_BUCKET", "UPLOAD_MAX_BYTES", "DATABASE_URL", "REDIS_ADDR"} {
+		if vars[k] == nil {
+			t.Errorf("transcode: no %s in its environment", k)
+		}
+	}
+	assert(t, func() {
+		template.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
+			"BatchSize": 1, "FunctionResponseTypes": []any{"ReportBatchItemFailures"},
+			"FunctionName": map[string]any{"Ref": id},
+		})
+	})
+	for _, task := range routes.Tasks {
+		if task.Name == "transcode" {
+			queue := ofType("AWS::SQS::Queue")[logicalID(t, "AWS::SQS::Queue", "VideoQueue")]
+			if got := queue["VisibilityTimeout"]; got != float64(6*task.Timeout) {
+				t.Errorf("queue VisibilityTimeout %v, want 6 x the transcoder's %d s", got, task.Timeout)
+			}
+		}
+	}
+	// The image's build context is staged with what the Go build reads, and no more.
+	docker, _ := filepath.Glob(filepath.Join(buildDir, "cdk.out", "asset.*", "functions", "transcode", "Dockerfile"))
+	if len(docker) != 1 {
+		t.Fatalf("staged transcode Dockerfiles: %v, want one", docker)
+	}
+	ctxDir := filepath.Dir(filepath.Dir(filepath.Dir(docker[0])))
+	for _, need := range []string{"go.mod", "go.sum", "shared/media/transcode.go", "functions/transcode/main.go"} {
+		if _, err := os.Stat(filepath.Join(ctxDir, need)); err != nil {
+			t.Errorf("image context lacks %s", need)
+		}
+	}
+	for _, not := range []string{"infra", "build", "README.md", "functions/get-ballot", "events"} {
+		if _, err := os.Stat(filepath.Join(ctxDir, not)); err == nil {
+			t.Errorf("image context holds %s, which the build does not need", not)
+		}
+	}
+	up := envOf(t, "request-answer-upload")
+	if up["UPLOADS_BUCKET"] == nil || up["UPLOAD_MAX_BYTES"] != fmt.Sprint(UploadMaxBytes) {
+		t.Errorf("request-answer-upload env: UPLOADS_BUCKET %v UPLOAD_MAX_BYTES %v", up["UPLOADS_BUCKET"], up["UPLOAD_MAX_BYTES"])
+	}
 }
 
 func TestCache(t *testing.T) {

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -63,6 +65,10 @@ type CivicQStackProps struct {
 	MigrationsDir string
 	// SiteDir is the frontend build deployed to the site bucket when it exists.
 	SiteDir string
+	// SourceDir is the repository root, the build context of the transcode
+	// function's image (functions/transcode/Dockerfile). Empty means ".."
+	// (relative to infra/).
+	SourceDir string
 	// WebACLArn is an existing CLOUDFRONT-scoped web ACL (`-c webAclArn=`). Empty:
 	// the stack creates its own, which requires the stack to be in us-east-1.
 	WebACLArn string
@@ -145,15 +151,42 @@ func NewCivicQStack(scope constructs.Construct, id string, props *CivicQStackPro
 		LifecycleRules:  &[]*awss3.LifecycleRule{{Expiration: awscdk.Duration_Days(jsii.Number(90))}},
 	})
 
-	// The migrate function, run by CloudFormation before the API functions change.
+	var transcodeTimeout awscdk.Duration
+	for _, t := range routes.Tasks {
+		if t.Trigger == "sqs" {
+			transcodeTimeout = awscdk.Duration_Seconds(jsii.Number(t.Timeout))
+		}
+	}
+	s.Video = NewVideo(stack, "Video", &VideoProps{AccessLogs: logs, Stage: stage, TranscodeTimeout: transcodeTimeout})
+
+	// The migrate function, run by CloudFormation before the API functions change,
+	// and the transcoder, fed by the uploads queue.
 	var migrations awscdk.CustomResource
 	for _, t := range routes.Tasks {
-		fn := NewFunction(stack, t.Name, &FunctionProps{
+		fp := &FunctionProps{
 			Dir: filepath.Join(buildDir, t.Name), MemoryMB: t.MemoryMB, Timeout: t.Timeout, Summary: t.Summary,
 			Network: s.Network,
-		})
+		}
+		if t.Trigger == "sqs" {
+			fp.Image = transcodeImage(props.SourceDir)
+			// The original (up to 500 MB) and its renditions.
+			fp.EphemeralMB = 4096
+		}
+		fn := NewFunction(stack, t.Name, fp)
 		s.Functions[t.Name] = fn
 		switch t.Trigger {
+		case "sqs":
+			s.Database.Connect(fn, DBWriterUser, false)
+			s.Cache.Connect(fn)
+			fn.Fn.AddEnvironment(jsii.String("UPLOADS_BUCKET"), s.Video.Uploads.BucketName(), nil)
+			fn.Fn.AddEnvironment(jsii.String("MEDIA_BUCKET"), s.Video.Media.BucketName(), nil)
+			fn.Fn.AddEnvironment(jsii.String("UPLOAD_MAX_BYTES"), jsii.String(strconv.Itoa(UploadMaxBytes)), nil)
+			s.Video.Attach(fn.Fn)
+			// S3 through the VPC's gateway endpoint: the isolated subnets have no
+			// other route out, so 443 to anywhere reaches S3 and the interface
+			// endpoints only (the S3 prefix list id would need a lookup at synth).
+			fn.SecurityGroup.AddEgressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(443)),
+				jsii.String("S3 through the gateway endpoint"), nil)
 		case "custom-resource":
 			// The admin owns the schema. The writer and reader users' secrets are
 			// handed over: the migrate function creates those users with the
@@ -196,6 +229,13 @@ func NewCivicQStack(scope constructs.Construct, id string, props *CivicQStackPro
 		if r.Cache {
 			s.Cache.Connect(fn)
 		}
+		if r.Uploads {
+			// A presigned POST acts with the signer's rights: PutObject on the
+			// answer upload keys only.
+			fn.Fn.AddEnvironment(jsii.String("UPLOADS_BUCKET"), s.Video.Uploads.BucketName(), nil)
+			fn.Fn.AddEnvironment(jsii.String("UPLOAD_MAX_BYTES"), jsii.String(strconv.Itoa(UploadMaxBytes)), nil)
+			s.Video.GrantUpload(fn.Role)
+		}
 		if migrations != nil {
 			// Updated only once the migrations have run.
 			fn.Fn.Node().AddDependency(migrations)
@@ -203,7 +243,6 @@ func NewCivicQStack(scope constructs.Construct, id string, props *CivicQStackPro
 	}
 	s.API = NewAPI(stack, "Api", &APIProps{Functions: s.Functions, Stage: stage})
 
-	s.Video = NewVideo(stack, "Video", &VideoProps{AccessLogs: logs, Stage: stage})
 	siteDir := props.SiteDir
 	// The web app's /config.json: Cognito's regional endpoint and the ids of the
 	// pool and of the client whose ID tokens the HTTP API accepts.
@@ -249,6 +288,20 @@ func NewCivicQStack(scope constructs.Construct, id string, props *CivicQStackPro
 		awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	}
 	return s
+}
+
+// UploadMaxBytes is the largest answer upload (the presigned POST's
+// content-length-range): 500 MB, the product's rule.
+const UploadMaxBytes = 500 << 20
+
+// transcodeImage is the transcoder's container image: its Dockerfile builds the
+// bootstrap and adds a static ffmpeg. Only what the Go build reads is staged.
+func transcodeImage(sourceDir string) *ImageProps {
+	if sourceDir == "" {
+		sourceDir = ".."
+	}
+	return &ImageProps{Context: sourceDir, File: "functions/transcode/Dockerfile",
+		Exclude: []string{"*", "!go.mod", "!go.sum", "!shared", "!migrations", "!functions/transcode"}}
 }
 
 // WafStackName is the name of the us-east-1 stack holding the web ACL for a

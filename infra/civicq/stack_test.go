@@ -84,7 +84,7 @@ func run(m *testing.M) int {
 	outdir := filepath.Join(dir, "cdk.out")
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &flags, Outdir: &outdir})
 	built = NewCivicQStack(app, "CivicQ", &CivicQStackProps{
-		BuildDir: dir, MigrationsDir: "../../migrations", SiteDir: siteDir, Nag: true,
+		BuildDir: dir, MigrationsDir: "../../migrations", SiteDir: siteDir, SourceDir: "../..", Nag: true,
 	})
 	template = assertions.Template_FromStack(built.Stack, nil)
 	raw, err := json.Marshal(template.ToJSON())
@@ -180,13 +180,14 @@ func TestFunctionSettings(t *testing.T) {
 	logs := ofType("AWS::Logs::LogGroup")
 	for name, id := range functions(t) {
 		p := fns[id]
-		if got := p["Runtime"]; got != "provided.al2023" {
+		image := p["PackageType"] == "Image" // the transcoder: its image sets runtime and entry point
+		if got := p["Runtime"]; got != "provided.al2023" && !image {
 			t.Errorf("%s: Runtime %v, want provided.al2023", name, got)
 		}
 		if got := fmt.Sprint(p["Architectures"]); got != "[arm64]" {
 			t.Errorf("%s: Architectures %v, want [arm64]", name, got)
 		}
-		if got := p["Handler"]; got != "bootstrap" {
+		if got := p["Handler"]; got != "bootstrap" && !image {
 			t.Errorf("%s: Handler %v, want bootstrap", name, got)
 		}
 		w := want[name]

@@ -2,6 +2,7 @@ package civicq
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
@@ -20,6 +21,10 @@ const UploadExpiry = 7
 // media/<...>/index.m3u8.
 const MediaPrefix = "media/"
 
+// UploadPrefix is where answer uploads land in the uploads bucket
+// (shared/objects.UploadKey).
+const UploadPrefix = "uploads/"
+
 // VideoProps configures the video pipeline.
 type VideoProps struct {
 	// AllowedOrigins may PUT/POST presigned uploads from a browser (the site's
@@ -28,11 +33,10 @@ type VideoProps struct {
 	// AccessLogs receives the buckets' server access logs (nil: no access logs).
 	AccessLogs awss3.IBucket
 	Stage      Stage
-	// Transcode is the SQS-triggered transcoder (issue 5). It does not exist yet:
-	// until it does, the stack builds the buckets, the queue and its dead-letter
-	// queue, and the S3 notification, and leaves this nil. When set, it gets the
-	// queue as its event source (batch size 1, ReportBatchItemFailures), read access
-	// to uploads and write access to the media bucket.
+	// Transcode is the SQS-triggered transcoder. When set here, it gets the queue
+	// as its event source (batch size 1, ReportBatchItemFailures), read access to
+	// uploads and write access to the media bucket; the stack, which builds the
+	// function after the buckets, calls Attach instead.
 	Transcode awslambda.IFunction
 	// TranscodeTimeout is the transcoder's timeout; the queue's visibility timeout
 	// is six times it (AWS's advice for Lambda consumers). Zero means 5 minutes.
@@ -120,20 +124,37 @@ func NewVideo(scope constructs.Construct, id string, props *VideoProps) *Video {
 
 	v := &Video{Construct: c, Uploads: uploads, Media: media, Queue: queue, DLQ: dlq}
 	if props.Transcode != nil {
-		v.attach(props.Transcode)
+		v.Attach(props.Transcode)
 	}
 	return v
 }
 
-// attach makes fn the queue's consumer: one upload per invocation, failed messages
+// Attach makes fn the queue's consumer: one upload per invocation, failed messages
 // reported one by one, so a redelivery retries only what failed.
-func (v *Video) attach(fn awslambda.IFunction) {
+func (v *Video) Attach(fn awslambda.IFunction) {
 	fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(v.Queue, &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(1),
 		ReportBatchItemFailures: jsii.Bool(true),
 	}))
-	v.Uploads.GrantRead(fn, nil)
-	v.Media.GrantPut(fn, jsii.String(MediaPrefix+"*"))
+	// Exactly what it does: read answer uploads, write renditions. (The
+	// bucket's Grant* methods would add List*, GetBucket* and Abort*.)
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   &[]*string{jsii.String("s3:GetObject")},
+		Resources: &[]*string{v.Uploads.ArnForObjects(jsii.String(UploadPrefix + "*"))},
+	}))
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   &[]*string{jsii.String("s3:PutObject")},
+		Resources: &[]*string{v.Media.ArnForObjects(jsii.String(MediaPrefix + "*"))},
+	}))
+}
+
+// GrantUpload lets a role sign presigned POSTs of answer uploads: a POST acts
+// with its signer's rights, so PutObject on the upload keys and nothing else.
+func (v *Video) GrantUpload(role awsiam.IRole) {
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   &[]*string{jsii.String("s3:PutObject")},
+		Resources: &[]*string{v.Uploads.ArnForObjects(jsii.String(UploadPrefix + "*"))},
+	}))
 }
 
 // AllowOrigin lets a browser on origin (e.g. https://d123.cloudfront.net) PUT or

@@ -25,6 +25,7 @@ import (
 	"github.com/civicq/civicq/shared/gateway"
 	"github.com/civicq/civicq/shared/jwtauth"
 	"github.com/civicq/civicq/shared/localdev"
+	"github.com/civicq/civicq/shared/objects"
 	"github.com/civicq/civicq/shared/registry"
 	"github.com/civicq/civicq/shared/routes"
 	"github.com/civicq/civicq/shared/site"
@@ -50,6 +51,17 @@ func run(addr, logFile, webDir string, loadDemo, prepareOnly, throwaway bool) er
 	// give each function's pools room unless told otherwise.
 	setDefault("DB_MAX_CONNS", "8")
 	setDefault("REDIS_POOL_SIZE", "32")
+	// The video path runs on the in-process S3 (its own port), with buckets and
+	// credentials of the local stack's own; media are served by this server under
+	// /media/, the path CloudFront serves them under.
+	s3Addr := envOr("LOCAL_S3_ADDR", "127.0.0.1:9000")
+	setDefault("AWS_REGION", "us-east-1")
+	setDefault("AWS_ACCESS_KEY_ID", "AKIDLOCALDEV")
+	setDefault("AWS_SECRET_ACCESS_KEY", "local-dev-secret")
+	setDefault("UPLOADS_BUCKET", "civicq-local-uploads")
+	setDefault("MEDIA_BUCKET", "civicq-local-media")
+	setDefault("S3_ENDPOINT", "http://"+strings.Replace(s3Addr, "127.0.0.1", "localhost", 1))
+	setDefault("MEDIA_BASE_URL", "http://"+strings.Replace(addr, "127.0.0.1", "localhost", 1))
 	cfg, err := config.FromEnv()
 	if err != nil {
 		return err
@@ -117,7 +129,30 @@ func run(addr, logFile, webDir string, loadDemo, prepareOnly, throwaway bool) er
 	if gw.Fallback, err = site.New(webDir, site.ConfigFromEnv()); err != nil {
 		return err
 	}
-	srv := &http.Server{Addr: addr, Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+	// S3 → SQS → transcode, locally: uploads notify a queue on Redis, whose
+	// worker invokes the transcode function's handler with SQS events.
+	var handler http.Handler = gw
+	var video *localdev.Video
+	if cfg.RedisAddr != "" {
+		creds, err := objects.EnvCredentials()
+		if err != nil {
+			return err
+		}
+		vcfg := cfg
+		vcfg.DBMaxConns = 2
+		video, err = localdev.StartVideo(ctx, localdev.VideoOptions{S3Listen: s3Addr, Config: vcfg, Credentials: creds,
+			QueuePrefix: cfg.CachePrefix + "local:", Visibility: 90 * time.Minute, FunctionTimeout: 15 * time.Minute,
+			Log: slog.New(slog.NewJSONHandler(os.Stdout, nil))})
+		if err != nil {
+			return err
+		}
+		defer video.Close()
+		mux := http.NewServeMux()
+		mux.Handle("/media/", video.S3.MediaHandler(cfg.MediaBucket))
+		mux.Handle("/", gw)
+		handler = mux
+	}
+	srv := &http.Server{Addr: addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -131,10 +166,24 @@ func run(addr, logFile, webDir string, loadDemo, prepareOnly, throwaway bool) er
 		fmt.Fprintf(os.Stderr, "  %-6s %-45s -> %s\n", r.Method, r.Path, r.Name)
 	}
 	fmt.Fprintf(os.Stderr, "\ntry:\n  curl -s %s/api/cities/%s/ballot | head -c 600; echo\n", base, demo.CitySlug)
+	if video != nil {
+		fmt.Fprintf(os.Stderr, "\nvideo answers: local S3 at %s (buckets %s, %s), queue on Redis, transcoder running; media at %s/media/\n",
+			cfg.S3Endpoint, cfg.UploadsBucket, cfg.MediaBucket, base)
+	} else {
+		fmt.Fprintf(os.Stderr, "\nvideo answers: off (no REDIS_ADDR for the local queue)\n")
+	}
 	if logFile != "-" {
 		fmt.Fprintf(os.Stderr, "function logs and EMF metrics: %s\n", logFile)
 	}
 	fmt.Fprint(os.Stderr, signIn)
+	if video != nil {
+		fmt.Fprintf(os.Stderr, "\nvideo answers: uploads go to the local S3 at http://%s, the queue runs on Redis and media are served at %s/media/;\n"+
+			"a candidate of record asks for an upload with\n"+
+			"  curl -s -X POST -H \"Authorization: Bearer $CANDIDATE_TOKEN\" -H 'Content-Type: application/json' \\\n"+
+			"    -d '{\"contentType\":\"video/webm\"}' %s/api/cities/%s/candidates/<candidate>/answers/<question>/upload\n"+
+			"  (then POST the returned fields and the file to the returned url as multipart/form-data; README: \"Video answers\")\n",
+			s3Addr, base, base, demo.CitySlug)
+	}
 	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

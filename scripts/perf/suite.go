@@ -100,5 +100,9 @@ func Table(w io.Writer, rows []Row) {
 
 // StackEnv is the environment a function needs to run against a stack.
 func StackEnv(dsn, redisAddr, prefix string) []string {
-	return []string{"DATABASE_URL=" + dsn, "REDIS_ADDR=" + redisAddr, "CACHE_PREFIX=" + prefix}
+	// Uploads are presigned with the credentials Lambda would put in the
+	// environment; nothing here talks to S3.
+	return []string{"DATABASE_URL=" + dsn, "REDIS_ADDR=" + redisAddr, "CACHE_PREFIX=" + prefix,
+		"UPLOADS_BUCKET=civicq-dev-uploads", "MEDIA_BUCKET=civicq-dev-media",
+		"AWS_ACCESS_KEY_ID=AKIDPERF", "AWS_SECRET_ACCESS_KEY=perf-secret"}
 }

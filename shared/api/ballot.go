@@ -111,7 +111,16 @@ func Contest(d *Deps) http.Handler {
 }
 
 // Candidate serves GET /api/cities/{city}/candidates/{candidate}: one candidate's
-// profile with the contest they run in.
+// profile with the contest they run in and their published answers (playback
+// URLs, duration, provenance hash). The transcoder invalidates the city's cache
+// when it publishes one.
 func Candidate(d *Deps) http.Handler {
-	return cityRead(d, "candidate", "candidate", candidateTTL, "candidate_not_found", d.Store.Candidate)
+	return cityRead(d, "candidate", "candidate", candidateTTL, "candidate_not_found",
+		func(ctx context.Context, slug, id string) (domain.CandidateProfile, error) {
+			p, err := d.Store.Candidate(ctx, slug, id)
+			for i := range p.Answers {
+				resolvePlayback(d, &p.Answers[i].Playback)
+			}
+			return p, err
+		})
 }

@@ -17,6 +17,11 @@ type Deps struct {
 	Cache    *cache.Cache // nil: no Redis, every read goes to Postgres
 	Log      *slog.Logger
 	Now      func() time.Time
+	// Uploads presigns candidates' video uploads (request-answer-upload).
+	Uploads Uploads
+	// MediaBaseURL is the URL serving the media bucket's keys ("": the site's
+	// own origin, where CloudFront serves /media/*).
+	MediaBaseURL string
 }
 
 // Constructor builds one route's handler.
@@ -41,21 +46,23 @@ func Handlers() map[string]Constructor {
 		"get-my-vote":       MyVote,
 		"get-me":            Me,
 
-		"update-candidate": UpdateCandidate,
-		"claim-candidate":  ClaimCandidate,
-		"decide-claim":     DecideClaim,
-		"list-claims":      ListClaims,
-		"moderation-queue": ModerationQueue,
-		"moderation-log":   ModerationLog,
-		"approve-question": ApproveQuestion,
-		"reject-question":  RejectQuestion,
-		"merge-question":   MergeQuestion,
-		"appeal-question":  AppealQuestion,
-		"report-content":   ReportContent,
-		"review-reports":   ReviewReports,
-		"list-moderators":  ListModerators,
-		"grant-moderator":  GrantModerator,
-		"revoke-moderator": RevokeModerator,
+		"update-candidate":      UpdateCandidate,
+		"claim-candidate":       ClaimCandidate,
+		"decide-claim":          DecideClaim,
+		"list-claims":           ListClaims,
+		"moderation-queue":      ModerationQueue,
+		"moderation-log":        ModerationLog,
+		"approve-question":      ApproveQuestion,
+		"reject-question":       RejectQuestion,
+		"merge-question":        MergeQuestion,
+		"appeal-question":       AppealQuestion,
+		"report-content":        ReportContent,
+		"review-reports":        ReviewReports,
+		"list-moderators":       ListModerators,
+		"grant-moderator":       GrantModerator,
+		"revoke-moderator":      RevokeModerator,
+		"request-answer-upload": RequestAnswerUpload,
+		"get-answer-progress":   AnswerProgress,
 	}
 	for name, build := range m {
 		m[name] = ruled(name, build)

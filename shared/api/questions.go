@@ -349,6 +349,11 @@ func GetQuestion(d *Deps) http.Handler {
 			return
 		}
 		p.Why = domain.Explain(p.Question.RankInput(), d.Now())
+		for _, c := range p.Candidates {
+			if c.Answer != nil {
+				resolvePlayback(d, &c.Answer.Playback)
+			}
+		}
 		writeJSON(w, http.StatusOK, listCacheControl, p)
 	})
 }

@@ -49,6 +49,21 @@ type Config struct {
 
 	// MetricsNamespace is the CloudWatch namespace of the EMF documents.
 	MetricsNamespace string
+
+	// Video answers. UploadsBucket receives candidates' presigned uploads and
+	// MediaBucket the transcoded HLS; MediaBaseURL is the URL serving the media
+	// bucket's keys (empty: the site's own origin, where CloudFront serves
+	// /media/*). S3Endpoint, when set, is an S3-compatible endpoint addressed
+	// path-style (the local stack's); empty means AWS.
+	UploadsBucket  string
+	MediaBucket    string
+	MediaBaseURL   string
+	S3Endpoint     string
+	UploadMaxBytes int64
+	// UploadURLTTL is how long a presigned upload stays valid.
+	UploadURLTTL time.Duration
+	// TranscodePreset is the x264 preset ("" for the transcoder's default).
+	TranscodePreset string
 }
 
 // FromEnv reads the configuration. It reports every malformed value, not only the
@@ -65,6 +80,16 @@ func FromEnv() (Config, error) {
 		RedisPassword:    os.Getenv("REDIS_PASSWORD"),
 		CachePrefix:      first(os.Getenv("CACHE_PREFIX"), "cq:"),
 		MetricsNamespace: first(os.Getenv("METRICS_NAMESPACE"), "CivicQ"),
+		UploadsBucket:    os.Getenv("UPLOADS_BUCKET"),
+		MediaBucket:      os.Getenv("MEDIA_BUCKET"),
+		MediaBaseURL:     os.Getenv("MEDIA_BASE_URL"),
+		S3Endpoint:       os.Getenv("S3_ENDPOINT"),
+		TranscodePreset:  os.Getenv("TRANSCODE_PRESET"),
+	}
+	c.UploadMaxBytes = int64(intVar("UPLOAD_MAX_BYTES", 500<<20, &errs))
+	c.UploadURLTTL = durationVar("UPLOAD_URL_TTL", 15*time.Minute, &errs)
+	if c.UploadMaxBytes < 1 {
+		errs = append(errs, fmt.Errorf("UPLOAD_MAX_BYTES must be at least 1"))
 	}
 	if c.DatabaseReadURL == "" {
 		c.DatabaseReadURL = c.DatabaseURL

@@ -99,6 +99,8 @@ type CandidateProfile struct {
 	Election  ElectionRef `json:"election"`
 	Contest   ContestRef  `json:"contest"`
 	Candidate Candidate   `json:"candidate"`
+	// Answers are the candidate's published video answers, newest first.
+	Answers []PublishedAnswer `json:"answers"`
 }
 
 // ContestRef names a contest without its candidates.

@@ -143,6 +143,8 @@ type CandidateAnswer struct {
 	CandidateID string `json:"candidateId"`
 	Name        string `json:"name"`
 	Status      string `json:"status"` // "none" when they have not started one
+	// Answer is the published answer's playback data (status "published" only).
+	Answer *PublishedAnswer `json:"answer,omitempty"`
 }
 
 // QuestionPage is one question with its history, why it ranks where it does, and

@@ -42,9 +42,13 @@ type stack struct {
 	issuer *jwttest.Issuer
 	prefix string
 	client *http.Client
+	cfg    config.Config
 }
 
-func newStack(t *testing.T) *stack {
+func newStack(t *testing.T) *stack { return newStackWith(t, nil) }
+
+// newStackWith is newStack with the functions' configuration edited first.
+func newStackWith(t *testing.T, edit func(*config.Config)) *stack {
 	t.Helper()
 	ctx := context.Background()
 	dsn := testenv.EmptyDB(t)
@@ -57,6 +61,10 @@ func newStack(t *testing.T) *stack {
 	cfg := config.Config{DatabaseURL: dsn, DatabaseReadURL: dsn, DBMaxConns: 16, DBConnectTimeout: 2 * time.Second,
 		RedisAddr: s.redis.Addr, RedisTimeout: 150 * time.Millisecond, RedisPoolSize: 64, CachePrefix: s.prefix,
 		CacheLocalTTL: 0, MetricsNamespace: "CivicQTest"} // no in-memory tier: the checks read the sorted sets themselves
+	if edit != nil {
+		edit(&cfg)
+	}
+	s.cfg = cfg
 	var mounts []gateway.Mount
 	for _, row := range routes.Table {
 		f, err := registry.Build(row.Name, cfg)

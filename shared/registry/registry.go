@@ -15,6 +15,7 @@ import (
 	"github.com/civicq/civicq/shared/migrate"
 	"github.com/civicq/civicq/shared/routes"
 	"github.com/civicq/civicq/shared/runtime"
+	"github.com/civicq/civicq/shared/transcode"
 )
 
 // Function is a built function: its Lambda handler and what releases its clients.
@@ -47,6 +48,12 @@ func Build(name string, cfg config.Config) (*Function, error) {
 	switch name {
 	case "migrate":
 		return &Function{Name: name, Handler: lambda.NewHandler(migrate.Handler(migrate.Options{DSN: cfg.DatabaseURL})), Close: func() {}}, nil
+	case "transcode":
+		t, closeAll, err := transcode.New(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return &Function{Name: name, Handler: lambda.NewHandler(t.Handle), Close: closeAll}, nil
 	}
 	return nil, fmt.Errorf("no function named %q (known: %v)", name, routes.Names())
 }

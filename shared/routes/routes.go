@@ -66,6 +66,9 @@ type Route struct {
 	// MaxBody is the largest request body accepted, in bytes (0: no body expected,
 	// the shared runtime still applies a small default so junk is refused early).
 	MaxBody int64
+	// Uploads: the function presigns uploads to the uploads bucket (CDK gives it
+	// UPLOADS_BUCKET and s3:PutObject there, which a presigned POST acts with).
+	Uploads bool
 	Summary string // one line for the README and the local gateway's index
 }
 
@@ -103,6 +106,10 @@ var Table = []Route{
 		MemoryMB: 128, Timeout: 10, MaxBody: 4 << 10, Summary: "the city admin approves or rejects a candidate claim, with a reason on the public log"},
 	{Name: "list-claims", Method: "GET", Path: "/api/cities/{city}/claims", Access: Caller, Who: CityAdmin, DB: DBRead, Cache: true,
 		MemoryMB: 128, Timeout: 10, Summary: "the city's pending candidate claims, for its admins"},
+	{Name: "get-answer-progress", Method: "GET", Path: "/api/cities/{city}/candidates/{candidate}/answers/{question}", Access: Caller, Who: CandidateOfRecord, DB: DBRead, Cache: true,
+		MemoryMB: 128, Timeout: 10, Summary: "the candidate of record follows their answer: state, transcoding percent, failure reason, playback"},
+	{Name: "request-answer-upload", Method: "POST", Path: "/api/cities/{city}/candidates/{candidate}/answers/{question}/upload", Access: Caller, Who: CandidateOfRecord, DB: DBWrite, Cache: true,
+		MemoryMB: 128, Timeout: 10, MaxBody: 1 << 10, Uploads: true, Summary: "the candidate of record gets a presigned upload for their video answer to a question of their contest"},
 	{Name: "get-contest", Method: "GET", Path: "/api/cities/{city}/contests/{contest}", Access: Public, Who: Anyone, DB: DBRead, Cache: true,
 		MemoryMB: 128, Timeout: 10, Summary: "one contest with its candidates or its measure"},
 	{Name: "list-questions", Method: "GET", Path: "/api/cities/{city}/contests/{contest}/questions", Access: Public, Who: Anyone, DB: DBRead, Cache: true,
@@ -147,6 +154,13 @@ var Table = []Route{
 var Tasks = []Task{
 	{Name: "migrate", Trigger: "custom-resource", DB: DBWrite, MemoryMB: 256, Timeout: 300,
 		Summary: "applies the embedded SQL migrations (run by CloudFormation on every deploy)"},
+	// Sized from the ladder benchmark (shared/media, TestLadderVsReference): a 120 s
+	// 1080p30 answer took 92 s wall on 2 cores; ffmpeg's peak RSS on a 1080p source
+	// was 478 MB (an 8 s run of the same benchmark). 3538 MB is where Lambda gives
+	// 2 vCPUs. The longest answer (180 s) then takes about 140 s; 900 s leaves room
+	// for a slow start, the download and the uploads.
+	{Name: "transcode", Trigger: "sqs", DB: DBWrite, MemoryMB: 3538, Timeout: 900,
+		Summary: "transcodes an uploaded answer (S3 notification on SQS) into an HLS ladder and publishes it"},
 }
 
 // Names returns the name of every function, routes first, then tasks.

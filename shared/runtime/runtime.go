@@ -21,6 +21,7 @@ import (
 	"github.com/civicq/civicq/shared/api"
 	"github.com/civicq/civicq/shared/cache"
 	"github.com/civicq/civicq/shared/config"
+	"github.com/civicq/civicq/shared/objects"
 	"github.com/civicq/civicq/shared/routes"
 	"github.com/civicq/civicq/shared/store"
 )
@@ -76,6 +77,11 @@ func New(cfg config.Config) (*Runtime, error) {
 		Cache:    c,
 		Log:      log,
 		Now:      time.Now,
+		Uploads: api.Uploads{
+			Bucket: cfg.UploadsBucket, Region: first(cfg.AWSRegion, "us-east-1"), Endpoint: cfg.S3Endpoint,
+			MaxBytes: cfg.UploadMaxBytes, TTL: cfg.UploadURLTTL, Credentials: objects.EnvCredentials,
+		},
+		MediaBaseURL: cfg.MediaBaseURL,
 	}
 	return rt, nil
 }
@@ -120,4 +126,13 @@ func ServeHTTP(name string) {
 func fail(err error) {
 	slog.New(lambdacontext.NewLogHandler()).Error("init failed", "error", err.Error())
 	os.Exit(1)
+}
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }

@@ -120,7 +120,11 @@ func (s *Store) Candidate(ctx context.Context, slug, candidateID string) (domain
 		&p.Contest.ID, &p.Contest.Kind, &p.Contest.Title,
 		&cd.ID, &cd.ContestID, &cd.Name, &cd.Party, &cd.BallotDesignation, &cd.Bio,
 		&cd.PhotoURL, &cd.Website, &cd.DisplayOrder, &cd.Verified)
-	return p, classify("candidate", err)
+	if err != nil {
+		return p, classify("candidate", err)
+	}
+	p.Answers, err = s.CandidateAnswers(ctx, p.City.ID, cd.ID)
+	return p, err
 }
 
 // ListCities reads every city with its current or next election.

@@ -213,7 +213,7 @@ func (s *Store) QuestionsByID(ctx context.Context, cityID, contestID string, ids
 // in ids ("answered by X of N" in a list); questions without one are absent.
 func (s *Store) PublishedAnswers(ctx context.Context, cityID string, ids []string) (map[string]int, error) {
 	rows, err := s.r.Query(ctx, `SELECT question_id, count(*) FROM answers
-		WHERE city_id = $1 AND question_id = ANY($2::uuid[]) AND status = 'published' GROUP BY question_id`, cityID, ids)
+		WHERE city_id = $1 AND question_id = ANY($2::uuid[]) AND status = 'published' AND NOT hidden GROUP BY question_id`, cityID, ids)
 	if err != nil {
 		return nil, classify("published answers", err)
 	}
@@ -237,9 +237,11 @@ func (s *Store) QuestionPage(ctx context.Context, cityID, questionID string) (do
 		WHERE q.city_id = $1 AND q.id = $2 AND q.status IN ('approved', 'merged') AND NOT q.hidden`, cityID, questionID)
 	batch.Queue(`SELECT version, text, coalesce(context, ''), coalesce(reason, ''), created_at
 		FROM question_versions WHERE city_id = $1 AND question_id = $2 ORDER BY version`, cityID, questionID)
-	batch.Queue(`SELECT cd.id, cd.name, coalesce(a.status, 'none')
+	// Only a published answer is public: any other state shows as "none".
+	batch.Queue(`SELECT cd.id, cd.name, coalesce(a.status, 'none'), `+publishedAnswerColumns+`
 		FROM questions q JOIN candidates cd ON cd.contest_id = q.contest_id AND cd.city_id = q.city_id
-		LEFT JOIN answers a ON a.question_id = q.id AND a.candidate_id = cd.id
+		LEFT JOIN answers a ON a.question_id = q.id AND a.candidate_id = cd.id AND a.status = 'published' AND NOT a.hidden
+		LEFT JOIN videos v ON v.id = a.video_id
 		WHERE q.city_id = $1 AND q.id = $2 ORDER BY cd.display_order, cd.name`, cityID, questionID)
 	batch.Queue(`SELECT id, text, created_at FROM questions
 		WHERE city_id = $1 AND merged_into_id = $2 ORDER BY created_at, id LIMIT 100`, cityID, questionID)
@@ -265,7 +267,18 @@ func (s *Store) QuestionPage(ctx context.Context, cityID, questionID string) (do
 	}
 	p.Candidates, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.CandidateAnswer, error) {
 		var c domain.CandidateAnswer
-		return c, row.Scan(&c.CandidateID, &c.Name, &c.Status)
+		var a domain.PublishedAnswer
+		var answerID, qID, cID *string
+		var publishedAt *time.Time
+		if err := row.Scan(&c.CandidateID, &c.Name, &c.Status, &answerID, &qID, &cID, &a.MasterURL, &a.PosterURL,
+			&a.DurationSeconds, &a.ProvenanceSHA256, &publishedAt); err != nil {
+			return c, err
+		}
+		if c.Status == domain.AnswerPublished && answerID != nil && publishedAt != nil {
+			a.AnswerID, a.QuestionID, a.PublishedAt = *answerID, *qID, *publishedAt
+			c.Answer = &a
+		}
+		return c, nil
 	})
 	if err != nil {
 		return p, classify("question answers", err)
