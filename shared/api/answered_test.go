@@ -18,10 +18,15 @@ func TestListCountsPublishedAnswers(t *testing.T) {
 	e := newEnv(t, testenv.RedisAddr(t))
 	const q1 = "f1000000-0000-4000-8000-000000000001"
 	var others []string
-	e.exec(`INSERT INTO answers (city_id, question_id, candidate_id, status, published_at)
-		SELECT $1, $2, id, CASE WHEN id = $3 THEN 'published' ELSE 'processing' END,
-		       CASE WHEN id = $3 THEN now() END
-		FROM candidates WHERE contest_id = $4`, demo.CityID, q1, demo.CandidateID, demo.RaceContestID)
+	e.exec(`INSERT INTO answers (city_id, question_id, candidate_id, status)
+		SELECT $1, $2, id, 'processing' FROM candidates WHERE contest_id = $3`, demo.CityID, q1, demo.RaceContestID)
+	// A published answer has its video (answers_video_published_check).
+	e.exec(`WITH v AS (
+			INSERT INTO videos (city_id, answer_id, source_bucket, source_key, source_etag)
+			SELECT city_id, id, 'uploads', 'k', 'e' FROM answers WHERE question_id = $1 AND candidate_id = $2
+			RETURNING id, answer_id)
+		UPDATE answers a SET status = 'published', published_at = now(), video_id = v.id
+		FROM v WHERE a.id = v.answer_id`, q1, demo.CandidateID)
 
 	rec := e.get(t, "/api/cities/riverton/contests/"+demo.RaceContestID+"/questions?sort=new")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())

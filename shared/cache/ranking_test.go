@@ -39,6 +39,15 @@ func newRankCache(t *testing.T) *Cache {
 	return c
 }
 
+// newRankCacheWith is newRankCache over a client with its own options.
+func newRankCacheWith(t *testing.T, o Options) *Cache {
+	rdb := NewClient(o)
+	t.Cleanup(func() { _ = rdb.Close() })
+	c := New(rdb, testenv.KeyPrefix(t), nil)
+	t.Cleanup(func() { rankDeleteKeys(c) })
+	return c
+}
+
 func rankDeleteKeys(c *Cache) {
 	ctx := context.Background()
 	iter := c.rdb.Scan(ctx, 0, c.prefix+"*", 1000).Iterator()
@@ -444,7 +453,10 @@ func TestRankKeysShareOneSlotAndOutliveTheMarker(t *testing.T) {
 }
 
 func TestRankConcurrentUpdatesEndAtTheHighestSeq(t *testing.T) {
-	c := newRankCache(t)
+	// This test is about which write wins, not about timeouts: a pool as wide as
+	// the workers and a generous timeout keep a loaded CI machine from turning it
+	// into a test of Redis latency.
+	c := newRankCacheWith(t, Options{Addr: testenv.RedisAddr(t), Timeout: 2 * time.Second, PoolSize: 16})
 	ctx := context.Background()
 	_, err := c.RankPage(ctx, rankContest, domain.SortTop, "", 10, rankFixed(nil))
 	require.NoError(t, err)
