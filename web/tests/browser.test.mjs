@@ -31,6 +31,7 @@ import {
   t,
   texts,
 } from "./harness.mjs";
+import { candidateSuites } from "./candidate.suite.mjs";
 
 before(startAll);
 afterEach(saveOpenPages);
@@ -47,7 +48,8 @@ describe("resident pages", () => {
     await page.getByRole("link", { name: /Riverton/ }).click();
     await page.getByRole("heading", { level: 1, name: "Riverton ballot" }).waitFor();
     assert.equal(new URL(page.url()).pathname, "/riverton");
-    assert.match(await page.title(), /Riverton ballot · CivicQ/);
+    // The title follows the page once its data is in.
+    await page.waitForFunction(() => document.title === "Riverton ballot · CivicQ");
     const ballot = await apiGet(`/cities/${CITY}/ballot`);
     const races = ballot.contests.filter((c) => c.kind === "race").map((c) => c.title);
     assert.deepEqual(await texts(page, "#races ~ ul h3"), races, "races in ballot order");
@@ -418,8 +420,19 @@ describe("a signed-in resident", () => {
   });
 });
 
+candidateSuites();
+
 describe("first load", () => {
-  it("never downloads hls.js on pages without video", () => {
-    assert.deepEqual(t.hlsRequests, [], "hls.js was requested");
+  it("downloads hls.js only on pages that play video, and the candidates' code only on their pages", () => {
+    assert.deepEqual(
+      t.hlsRequests.filter((u) => !/\/(questions|answers)\//.test(new URL(u).pathname)),
+      [],
+      "hls.js was requested by a page without video",
+    );
+    assert.deepEqual(
+      t.recorderRequests.filter((u) => !/\/candidates\/[^/]+\/(queue|answers)\//.test(new URL(u).pathname + "/")),
+      [],
+      "the recorder was requested by a page that does not record",
+    );
   });
 });
