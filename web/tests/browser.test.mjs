@@ -32,6 +32,7 @@ import {
   texts,
 } from "./harness.mjs";
 import { candidateSuites } from "./candidate.suite.mjs";
+import { moderationSuites } from "./moderation.suite.mjs";
 
 before(startAll);
 afterEach(saveOpenPages);
@@ -421,6 +422,7 @@ describe("a signed-in resident", () => {
 });
 
 candidateSuites();
+moderationSuites();
 
 describe("first load", () => {
   it("downloads hls.js only on pages that play video, and the candidates' code only on their pages", () => {

@@ -10,6 +10,7 @@ import { useSession } from "../auth";
 import type { Claim, LogEntry, LogPage, Me, QueueItem, QueuePage, QuestionList, SimilarQuestion } from "../types";
 import { ErrorNote, Loading, Page, StatusBadge, formatTime, plural, useData } from "../ui";
 import { contestHref } from "./Ballot";
+import { candidateHref } from "./Candidate";
 import { questionHref } from "./Contest";
 import { codeLabel } from "../components/Report";
 
@@ -565,8 +566,10 @@ export function ModerationLog({ city }: { city: string }) {
                   "A question"
                 ) : e.targetType === "answer" ? (
                   "A video answer"
+                ) : e.targetType === "candidate" ? (
+                  <a href={candidateHref(city, e.targetId)}>A candidate record</a>
                 ) : (
-                  "A candidate record"
+                  e.targetType
                 )}
               </span>
               {e.relatedId && (
