@@ -17,7 +17,7 @@ import { root } from "./stack.mjs";
 const run = promisify(execFile);
 const media = join(root, "build/web-test/media");
 // The question the file answer goes to; the resident plays it afterwards.
-export const published = { question: "", text: "", sha: "" };
+export const published = { question: "", text: "", sha: "", session: null };
 
 /** candidateSuites registers the suites, in order, in the calling test file. */
 export function candidateSuites() {
@@ -46,6 +46,7 @@ export function candidateSuites() {
       await t.stack.grantRole(CITY, adminEmail, "city_admin");
       candidateEmail = email("elena");
       candidate = await t.stack.signUp(candidateEmail, PASSWORD);
+      published.session = candidate;
     });
 
     it("claims the candidate record with a filing id", async (ctx) => {
@@ -217,6 +218,24 @@ export function candidateSuites() {
       await shot(page, "answer-failed-360");
       await w.check();
       await w.close();
+    });
+  });
+
+  describe("the candidate's pages on a phone", () => {
+    it("fit 360 px: the profile, the queue", async (ctx) => {
+      for (const [path, h1, name] of [
+        [`/${CITY}/candidates/${UNCLAIMED_CANDIDATE}`, /Vasquez/, "candidate-360"],
+        [`/${CITY}/candidates/${UNCLAIMED_CANDIDATE}/queue`, "Questions to answer", "candidate-queue-360"],
+      ]) {
+        const w = await open(path, { viewport: PHONE, session: published.session });
+        await w.page.getByRole("heading", { level: 1, name: h1 }).waitFor();
+        await w.page.locator(".card, .queue li").first().waitFor();
+        await fits(w.page);
+        await axe(w.page, ctx);
+        await shot(w.page, name);
+        await w.check();
+        await w.close();
+      }
     });
   });
 

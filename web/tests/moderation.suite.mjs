@@ -161,6 +161,40 @@ export function moderationSuites() {
       await w.close();
     });
 
+    it("reporting works from the keyboard alone", async (ctx) => {
+      const w = await open(`/${CITY}/questions/${RENTS_Q}`, { session: reporter });
+      const { page } = w;
+      const report = page.getByRole("button", { name: "Report this question" });
+      await report.waitFor();
+      for (let i = 0; i < 40 && !(await report.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press("Tab");
+      assert.equal(await report.evaluate((el) => el === document.activeElement), true, "Tab reaches Report");
+      await page.keyboard.press("Enter");
+      // The form opens with the focus on its first control.
+      const reason = page.getByLabel("Why should moderators look at it?");
+      await reason.waitFor();
+      assert.equal(await reason.evaluate((el) => el === document.activeElement), true, "focus moves into the form");
+      await page.keyboard.press("ArrowDown"); // the first reason
+      assert.notEqual(await reason.inputValue(), "");
+      await page.keyboard.press("Tab"); // details
+      await page.keyboard.type("Checked from the keyboard.");
+      await page.keyboard.press("Tab"); // Send the report
+      await page.keyboard.press("Enter");
+      await page.getByText("Thank you: the moderators will review it.").waitFor();
+      await axe(page, ctx);
+      await w.check();
+      await w.close();
+    });
+
+    it("the log fits a 360 px phone", async (ctx) => {
+      const w = await open(`/${CITY}/moderation/log`, { viewport: PHONE });
+      await w.page.locator("ol.log > li").first().waitFor();
+      await fits(w.page);
+      await axe(w.page, ctx);
+      await shot(w.page, "moderation-log-360");
+      await w.check();
+      await w.close();
+    });
+
     it("refuses the queue to a resident without a role", async (ctx) => {
       const w = await open(`/${CITY}/moderation`, { session: reporter });
       await w.page.getByText("This page is for the city's moderators.").waitFor();
