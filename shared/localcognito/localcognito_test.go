@@ -198,8 +198,8 @@ func codeFromLog(t *testing.T, logw *lockedWriter, email string) string {
 
 // A browser confirms its sign-up with ConfirmSignUp only (no admin call after
 // it): the PostConfirmation trigger Start configures marks the email verified,
-// as Cognito's confirmation does, so the new resident's ID token says so. A user
-// who has not confirmed cannot sign in at all.
+// as Cognito's confirmation with the e-mailed code does, so the new resident's
+// ID token says so. A user who has not confirmed cannot sign in at all.
 func TestConfirmSignUpVerifiesEmail(t *testing.T) {
 	ctx := context.Background()
 	var log strings.Builder
@@ -227,6 +227,17 @@ func TestConfirmSignUpVerifiesEmail(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, true, claims(t, tok.ID)["email_verified"], "cognito-local output:\n%s", logw.String())
 	require.Equal(t, email, claims(t, tok.ID)["email"])
+
+	// An admin's confirmation proves nothing about the address: as in Cognito,
+	// it stays unverified.
+	const other = "eli@riverton.example"
+	_, err = p.SignUp(ctx, other, password)
+	require.NoError(t, err)
+	_, err = p.API().AdminConfirmSignUp(ctx, &cip.AdminConfirmSignUpInput{UserPoolId: aws.String(p.ID), Username: aws.String(other)})
+	require.NoError(t, err)
+	tok, err = p.SignIn(ctx, other, password)
+	require.NoError(t, err)
+	require.Equal(t, false, claims(t, tok.ID)["email_verified"])
 }
 
 func TestStartErrors(t *testing.T) {

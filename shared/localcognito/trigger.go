@@ -32,6 +32,11 @@ const VerifyEmailFunction = "civicq-local-verify-email"
 // reads (the Lambda event Cognito sends to a PostConfirmation trigger).
 type triggerEvent struct {
 	TriggerSource string `json:"triggerSource"`
+	CallerContext struct {
+		// ClientID is the app client of a ConfirmSignUp (the user typed the
+		// e-mailed code); null for AdminConfirmSignUp.
+		ClientID *string `json:"clientId"`
+	} `json:"callerContext"`
 	UserPoolID    string `json:"userPoolId"`
 	UserName      string `json:"userName"`
 	Request       struct {
@@ -89,10 +94,13 @@ func startTriggers(endpoint func() string) (*triggers, error) {
 	return t, nil
 }
 
-// verifyEmail sets email_verified on the user a sign-up confirmation confirmed.
-// Other trigger sources (a forgotten-password confirmation) change nothing.
+// verifyEmail sets email_verified on the user who confirmed their sign-up with
+// the code sent to their address, as Cognito does. An admin's confirmation
+// (AdminConfirmSignUp, no client) proves nothing about the address and, as in
+// Cognito, leaves it unverified; other trigger sources (a forgotten-password
+// confirmation) change nothing.
 func verifyEmail(ctx context.Context, api *cip.Client, ev triggerEvent) error {
-	if ev.TriggerSource != "PostConfirmation_ConfirmSignUp" {
+	if ev.TriggerSource != "PostConfirmation_ConfirmSignUp" || ev.CallerContext.ClientID == nil || *ev.CallerContext.ClientID == "" {
 		return nil
 	}
 	email := ev.Request.UserAttributes["email"]
