@@ -37,9 +37,9 @@ type triggerEvent struct {
 		// e-mailed code); null for AdminConfirmSignUp.
 		ClientID *string `json:"clientId"`
 	} `json:"callerContext"`
-	UserPoolID    string `json:"userPoolId"`
-	UserName      string `json:"userName"`
-	Request       struct {
+	UserPoolID string `json:"userPoolId"`
+	UserName   string `json:"userName"`
+	Request    struct {
 		UserAttributes map[string]string `json:"userAttributes"`
 	} `json:"request"`
 }
