@@ -1,6 +1,6 @@
 // Moderation in the browser: a moderator (made with scripts/cityadmin) approves
-// a pending question and merges a duplicate into a published one (picking the
-// target); a resident reports the approved question; the moderator upholds the
+// a pending question, merges a duplicate into a published one (picking the
+// target) and rejects one with a reason; a resident reports the approved question; the moderator upholds the
 // report with a reason code and text; the author reads the reason in My
 // questions and appeals; the public log shows each decision and its reason,
 // never who made it.
@@ -16,6 +16,7 @@ export function moderationSuites() {
     const stamp = Date.now();
     const first = `Will you publish the city's snow plow routes before winter, street by street (${stamp})?`;
     const dup = `What will you do about rents going up so fast here (${stamp})?`;
+    const rude = `Why does the candidate dress so badly at debates (${stamp})?`;
     const ids = {};
 
     const ask = async (text) => {
@@ -36,9 +37,10 @@ export function moderationSuites() {
       reporter = await t.stack.signUp(email("reporter"), PASSWORD);
       ids.first = await ask(first);
       ids.dup = await ask(dup);
+      ids.rude = await ask(rude);
     });
 
-    it("a moderator approves a pending question and merges a duplicate, picking the target", async (ctx) => {
+    it("a moderator approves a pending question, merges a duplicate (picking the target) and rejects one with a reason", async (ctx) => {
       const w = await open("/me", { session: moderator });
       const { page } = w;
       await page.getByRole("link", { name: "Moderation queue" }).click();
@@ -63,8 +65,19 @@ export function moderationSuites() {
       await card(page, dup).getByRole("button", { name: "Merge into the chosen question" }).click();
       await page.getByRole("status").getByText(`Merged: "${dup}".`).waitFor();
 
+      // Reject with a reason code and the text the author will read.
+      const why = `Questions are about what candidates would do in office (${stamp}).`;
+      const r = card(page, rude);
+      await r.getByRole("button", { name: "Reject…" }).click();
+      await r.getByLabel("Reason", { exact: true }).selectOption("off-topic");
+      await r.getByLabel(/Explanation/).fill(why);
+      await r.getByRole("button", { name: "Reject the question" }).click();
+      await page.getByRole("status").getByText(`Rejected: "${rude}".`).waitFor();
+
       const mine = (await apiGet("/me", author.idToken)).questions;
       assert.equal(mine.find((q) => q.id === ids.first).status, "approved");
+      const rejected = mine.find((q) => q.id === ids.rude);
+      assert.deepEqual([rejected.status, rejected.rejectionCode, rejected.rejectionReason], ["rejected", "off-topic", why]);
       const merged = mine.find((q) => q.id === ids.dup);
       assert.deepEqual([merged.status, merged.mergedInto], ["merged", RENTS_Q]);
       await w.check();
@@ -134,12 +147,13 @@ export function moderationSuites() {
       await page.getByRole("link", { name: "the public moderation log" }).click();
       await page.getByRole("heading", { level: 1, name: "Moderation log" }).waitFor();
       const log = await apiGet(`/cities/${CITY}/moderation/log`);
-      const ours = log.entries.filter((e) => e.targetId === ids.first || e.targetId === ids.dup);
+      const ours = log.entries.filter((e) => [ids.first, ids.dup, ids.rude].includes(e.targetId));
       assert.deepEqual(
         ours.map((e) => [e.action, e.actorRole]),
         [
           ["appeal", "author"],
           ["uphold_report", "moderator"],
+          ["reject", "moderator"],
           ["merge", "moderator"],
           ["approve", "moderator"],
         ],
@@ -147,7 +161,7 @@ export function moderationSuites() {
       const cards = page.locator("ol.log > li");
       await cards.first().waitFor();
       const text = await page.locator("main").innerText();
-      for (const s of ["Appealed · The author", "Reports upheld · A moderator", "Merged · A moderator", "Approved · A moderator"]) {
+      for (const s of ["Appealed · The author", "Reports upheld · A moderator", "Rejected · A moderator", "Merged · A moderator", "Approved · A moderator"]) {
         assert.ok(text.includes(s), `the log shows "${s}"`);
       }
       assert.ok(text.includes(ours[1].reasonText), "the reason's text is public");
