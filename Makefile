@@ -92,10 +92,13 @@ web: web-deps
 # The web app's tests: the first-load JS budget (it builds and prints the figure),
 # then the browser tests: Debian's Chromium (installed with apt when missing)
 # driven by playwright-core against the devserver on a free port with a throwaway
-# database, axe-core in every page, screenshots in build/screenshots/.
-test-web: services web
+# database, cognito-local and local S3 of its own (free ports), axe-core in every
+# page, screenshots in build/screenshots/. ffmpeg makes the test video; cityadmin
+# makes the test's city admin.
+test-web: services tools cognito-local web
 	@scripts/tools.sh ensure-chromium
 	$(GO) build -o build/web-test/devserver ./scripts/devserver
+	$(GO) build -o build/web-test/cityadmin ./scripts/cityadmin
 	cd web && node --test tests/size.test.mjs
 	@$(WITH_ENV) cd web && CIVICQ_DEVSERVER=$(CURDIR)/build/web-test/devserver node --test --test-concurrency=1 tests/browser.test.mjs
 

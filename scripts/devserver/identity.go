@@ -19,7 +19,7 @@ import (
 
 const (
 	cognitoDir     = ".local/cognito"                // cognito-local's data (pools, users), kept across runs
-	cognitoLog     = ".local/logs/cognito-local.log" // its output, with the codes it "emails"
+	cognitoLog     = ".local/logs/cognito-local.log" // its output, with the codes it "emails" (-cognito-log)
 	cognitoPool    = "civicq-local"
 	sampleQuestion = "f1000000-0000-4000-8000-000000000001" // an approved demo question
 )
@@ -30,37 +30,56 @@ const (
 // Without node or cognito-local it falls back to an in-process issuer and says so.
 // It returns the authorizer, what to print for a newcomer, and a func that stops
 // what it started.
-func localIdentity(ctx context.Context, addr string) (gateway.Authorizer, string, func(), error) {
+//
+// With throwaway set (the browser tests), cognito-local keeps its pool in a
+// temporary folder, deleted on stop, and listens on a free port unless
+// COGNITO_LOCAL_PORT names one, so a developer's `make dev` (on 9229) can run
+// beside it. logPath receives its output, with the codes it "e-mails".
+func localIdentity(ctx context.Context, addr string, throwaway bool, logPath string) (gateway.Authorizer, string, func(), error) {
 	base := "http://" + strings.Replace(addr, "127.0.0.1", "localhost", 1)
-	port := 9229 // cognito-local's usual port
+	port, dataDir := 9229, cognitoDir // cognito-local's usual port; the pool kept across runs
+	removeData := func() {}
+	if throwaway {
+		port = 0
+		dir, err := os.MkdirTemp("", "civicq-cognito-")
+		if err != nil {
+			return nil, "", nil, err
+		}
+		dataDir, removeData = dir, func() { _ = os.RemoveAll(dir) }
+	}
 	if p := os.Getenv("COGNITO_LOCAL_PORT"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil {
+			removeData()
 			return nil, "", nil, fmt.Errorf("COGNITO_LOCAL_PORT=%q is not a port", p)
 		}
 		port = n
 	}
-	if err := os.MkdirAll(filepath.Dir(cognitoLog), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
+		removeData()
 		return nil, "", nil, err
 	}
-	logf, err := os.OpenFile(cognitoLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
+		removeData()
 		return nil, "", nil, err
 	}
 	started := time.Now()
-	srv, err := localcognito.Start(ctx, localcognito.Options{DataDir: cognitoDir, Port: port, Log: logf})
+	srv, err := localcognito.Start(ctx, localcognito.Options{DataDir: dataDir, Port: port, Log: logf})
 	if errors.Is(err, localcognito.ErrNoNode) || errors.Is(err, localcognito.ErrNotInstalled) {
 		logf.Close()
+		removeData()
 		return localIssuer(ctx, base, err)
 	}
 	if err != nil {
 		logf.Close()
+		removeData()
 		return nil, "", nil, err
 	}
-	stop := func() { srv.Close(); logf.Close() }
+	stop := func() { srv.Close(); logf.Close(); removeData() }
 	pool, err := localcognito.Ensure(ctx, srv.Endpoint, cognitoPool)
 	if err == nil {
-		err = pool.Save(filepath.Join(cognitoDir, "pool.json"))
+		err = pool.Save(filepath.Join(dataDir, "pool.json"))
 	}
 	var auth *jwtauth.Authorizer
 	if err == nil {
@@ -79,7 +98,8 @@ func localIdentity(ctx context.Context, addr string) (gateway.Authorizer, string
 	const email, password = "you@example.com", "Riverton-2026!"
 	hint := fmt.Sprintf("\ncognito-local %s plays Cognito at %s (ready in %s): user pool %s, web client %s;\n"+
 		"the gateway accepts its ID and access tokens (issuer %s). Its log, with the codes it \"emails\": %s\n"+
-		"Sign up, confirm, sign in and vote as a new resident (the pool is kept in %s; next time just sign in):\n"+
+		"In the browser: sign up at %s/signup and confirm with the code after your address in that log.\n"+
+		"Or sign up, confirm, sign in and vote from a shell (the pool is kept in %s; next time just sign in):\n"+
 		"  go run ./scripts/cognito signup %s '%s'\n"+
 		"  go run ./scripts/cognito confirm %s\n"+
 		"  TOKEN=$(go run ./scripts/cognito signin %s '%s')\n"+
@@ -87,7 +107,7 @@ func localIdentity(ctx context.Context, addr string) (gateway.Authorizer, string
 		"  curl -s -X PUT -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' -d '{\"value\":1}' \\\n"+
 		"    %s/api/cities/%s/questions/%s/vote; echo\n",
 		localcognito.Version, srv.Endpoint, time.Since(started).Round(time.Millisecond), pool.ID, pool.ClientID,
-		pool.Issuer, cognitoLog, cognitoDir, email, password, email, email, password, base, base, demo.CitySlug, sampleQuestion)
+		pool.Issuer, logPath, base, dataDir, email, password, email, email, password, base, base, demo.CitySlug, sampleQuestion)
 	return auth, hint, stop, nil
 }
 

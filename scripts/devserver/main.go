@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -38,15 +39,17 @@ func main() {
 	prepareOnly := flag.Bool("prepare", false, "apply migrations and load the demo city, then exit")
 	webDir := flag.String("web", envOr("WEB_DIR", "web/dist"), "the web app's build, served at / (with /config.json)")
 	throwaway := flag.Bool("throwaway", false, "serve a fresh database with the demo cities (dropped on exit) and a Redis key prefix of its own, "+
-		"with per-user limits raised as for the measuring tools (the browser tests use it)")
+		"with per-user limits raised as for the measuring tools, cognito-local with a pool of its own and the local S3 on free ports "+
+		"(the browser tests use it)")
+	cognitoLogFile := flag.String("cognito-log", cognitoLog, "file receiving cognito-local's output (with the confirmation codes it \"e-mails\")")
 	flag.Parse()
-	if err := run(*addr, *logFile, *webDir, *loadDemo, *prepareOnly, *throwaway); err != nil {
+	if err := run(*addr, *logFile, *webDir, *cognitoLogFile, *loadDemo, *prepareOnly, *throwaway); err != nil {
 		fmt.Fprintln(os.Stderr, "devserver:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, logFile, webDir string, loadDemo, prepareOnly, throwaway bool) error {
+func run(addr, logFile, webDir, cognitoLogFile string, loadDemo, prepareOnly, throwaway bool) error {
 	// One process serves many requests at once here, unlike one Lambda environment:
 	// give each function's pools room unless told otherwise.
 	setDefault("DB_MAX_CONNS", "8")
@@ -55,13 +58,25 @@ func run(addr, logFile, webDir string, loadDemo, prepareOnly, throwaway bool) er
 	// credentials of the local stack's own; media are served by this server under
 	// /media/, the path CloudFront serves them under.
 	s3Addr := envOr("LOCAL_S3_ADDR", "127.0.0.1:9000")
+	var s3Listener net.Listener
+	if throwaway && os.Getenv("LOCAL_S3_ADDR") == "" {
+		// A port of its own, so that a developer's `make dev` (on 9000) can run beside it.
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		s3Listener, s3Addr = ln, ln.Addr().String()
+	}
 	setDefault("AWS_REGION", "us-east-1")
 	setDefault("AWS_ACCESS_KEY_ID", "AKIDLOCALDEV")
 	setDefault("AWS_SECRET_ACCESS_KEY", "local-dev-secret")
 	setDefault("UPLOADS_BUCKET", "civicq-local-uploads")
 	setDefault("MEDIA_BUCKET", "civicq-local-media")
 	setDefault("S3_ENDPOINT", "http://"+strings.Replace(s3Addr, "127.0.0.1", "localhost", 1))
-	setDefault("MEDIA_BASE_URL", "http://"+strings.Replace(addr, "127.0.0.1", "localhost", 1))
+	// Media URLs are paths on the site's own origin ("/media/..."), as behind
+	// CloudFront: the page fetches playlists and segments from where it came from,
+	// whichever host name it was opened with.
 	cfg, err := config.FromEnv()
 	if err != nil {
 		return err
@@ -78,6 +93,8 @@ func run(addr, logFile, webDir string, loadDemo, prepareOnly, throwaway bool) er
 		}
 		defer stack.Close()
 		cfg.DatabaseURL, cfg.DatabaseReadURL, cfg.CachePrefix = stack.DSN, stack.DSN, stack.Prefix
+		// The browser tests make a city admin in it with scripts/cityadmin.
+		fmt.Fprintf(os.Stderr, "throwaway database: %s\n", stack.DSN)
 	}
 
 	summary, err := localdev.Prepare(ctx, cfg.DatabaseURL, loadDemo)
@@ -117,7 +134,7 @@ func run(addr, logFile, webDir string, loadDemo, prepareOnly, throwaway bool) er
 	var signIn string
 	if auth == nil {
 		var stopIdentity func()
-		if auth, signIn, stopIdentity, err = localIdentity(ctx, addr); err != nil {
+		if auth, signIn, stopIdentity, err = localIdentity(ctx, addr, throwaway, cognitoLogFile); err != nil {
 			return err
 		}
 		defer stopIdentity()
@@ -126,7 +143,9 @@ func run(addr, logFile, webDir string, loadDemo, prepareOnly, throwaway bool) er
 	if err != nil {
 		return err
 	}
-	if gw.Fallback, err = site.New(webDir, site.ConfigFromEnv()); err != nil {
+	// The page posts answers straight to the uploads endpoint: its origin joins
+	// the CSP's connect-src, as the stack's S3 origin does.
+	if gw.Fallback, err = site.New(webDir, site.ConfigFromEnv(), cfg.S3Endpoint); err != nil {
 		return err
 	}
 	// S3 → SQS → transcode, locally: uploads notify a queue on Redis, whose
@@ -140,8 +159,9 @@ func run(addr, logFile, webDir string, loadDemo, prepareOnly, throwaway bool) er
 		}
 		vcfg := cfg
 		vcfg.DBMaxConns = 2
-		video, err = localdev.StartVideo(ctx, localdev.VideoOptions{S3Listen: s3Addr, Config: vcfg, Credentials: creds,
-			QueuePrefix: cfg.CachePrefix + "local:", Visibility: 90 * time.Minute, FunctionTimeout: 15 * time.Minute,
+		video, err = localdev.StartVideo(ctx, localdev.VideoOptions{S3Listen: s3Addr, S3Listener: s3Listener, Config: vcfg, Credentials: creds,
+			AllowedOrigins: siteOrigins(addr),
+			QueuePrefix:    cfg.CachePrefix + "local:", Visibility: 90 * time.Minute, FunctionTimeout: 15 * time.Minute,
 			Log: slog.New(slog.NewJSONHandler(os.Stdout, nil))})
 		if err != nil {
 			return err
@@ -208,6 +228,18 @@ func authorizer(ctx context.Context) (gateway.Authorizer, error) {
 		return nil, err // an untyped nil: a nil *Authorizer in the interface would not be nil
 	}
 	return a, nil
+}
+
+// siteOrigins are the origins a browser may open the app from: this server by
+// either loopback name, and Vite's dev server (`npm run dev`), which proxies the
+// API but lets the page post uploads to the local S3 directly.
+func siteOrigins(addr string) []string {
+	_, port, _ := net.SplitHostPort(addr)
+	out := []string{"http://localhost:" + port, "http://127.0.0.1:" + port, "http://localhost:5173", "http://127.0.0.1:5173"}
+	if h, _, _ := net.SplitHostPort(addr); h != "" && h != "127.0.0.1" && h != "localhost" {
+		out = append(out, "http://"+addr)
+	}
+	return out
 }
 
 func envOr(name, def string) string {

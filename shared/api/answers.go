@@ -170,6 +170,25 @@ func AnswerProgress(d *Deps) http.Handler {
 	})
 }
 
+// CandidateAnswers serves GET /api/cities/{city}/candidates/{candidate}/answers:
+// the candidate of record lists their answers (state, transcoding percent, why
+// one failed), which their question queue shows beside the contest's questions.
+// Private and never cached: it changes as the transcoder works.
+func CandidateAnswers(d *Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		policy, candidateID, _, ok := requireCandidateOfRecord(w, r, d)
+		if !ok {
+			return
+		}
+		answers, err := d.Store.CandidateAnswerStates(r.Context(), policy.CityID, candidateID)
+		if err != nil {
+			writeStoreError(w, r, d.Log, "candidate_not_found", "No such candidate in "+policy.Slug+".", err)
+			return
+		}
+		writeJSON(w, http.StatusOK, privateCacheControl, map[string]any{"candidateId": candidateID, "answers": answers})
+	})
+}
+
 // resolvePlayback turns the media keys the store reads into URLs.
 func resolvePlayback(d *Deps, p *domain.Playback) {
 	p.MasterURL = objects.MediaURL(d.MediaBaseURL, p.MasterURL)

@@ -69,4 +69,20 @@ type AnswerProgress struct {
 	CanUpload   bool      `json:"canUpload"` // nothing published yet: (re-)uploading is allowed
 	Playback    *Playback `json:"playback,omitempty"`
 	UpdatedAt   time.Time `json:"updatedAt"`
+	// MinSeconds and MaxSeconds are the city's bounds of an answer's length
+	// (the transcoder refuses others): the recorder stops at MaxSeconds.
+	MinSeconds int `json:"minSeconds"`
+	MaxSeconds int `json:"maxSeconds"`
+}
+
+// AnswerState is one of a candidate's answers as their question queue lists it.
+type AnswerState struct {
+	QuestionID  string     `json:"questionId"`
+	AnswerID    string     `json:"answerId"`
+	Status      string     `json:"status"`
+	Percent     int        `json:"percent"` // of the current upload's transcoding, 0..100
+	FailureCode string     `json:"failureCode,omitempty"`
+	Failure     string     `json:"failureReason,omitempty"`
+	PublishedAt *time.Time `json:"publishedAt,omitempty"`
+	UpdatedAt   time.Time  `json:"updatedAt"`
 }

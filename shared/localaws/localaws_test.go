@@ -352,3 +352,60 @@ func TestSDKAgainstLocalS3(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, 403, resp.StatusCode)
 }
+
+// The buckets' CORS rule, as S3 applies it: the site's origin is echoed on a
+// preflight and on the POST itself; another origin's preflight gets 403 and its
+// requests no Access-Control-Allow-Origin (the browser then refuses the answer).
+func TestCORSNamesTheSiteOrigin(t *testing.T) {
+	const site = "http://localhost:8080"
+	s, err := NewS3(S3Options{Region: "us-east-1", Credentials: creds, Buckets: []string{"up"}, AllowedOrigins: []string{site}})
+	require.NoError(t, err)
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	preflight := func(origin string) *http.Response {
+		req, _ := http.NewRequest(http.MethodOptions, srv.URL+"/up", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "x-requested-with")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	ok := preflight(site)
+	assert.Equal(t, http.StatusOK, ok.StatusCode)
+	assert.Equal(t, site, ok.Header.Get("Access-Control-Allow-Origin"))
+	assert.Contains(t, ok.Header.Get("Access-Control-Allow-Methods"), "POST")
+	assert.Equal(t, "x-requested-with", ok.Header.Get("Access-Control-Allow-Headers"))
+	assert.Contains(t, ok.Header.Values("Vary"), "Origin")
+
+	bad := preflight("http://evil.example")
+	assert.Equal(t, http.StatusForbidden, bad.StatusCode)
+	assert.Empty(t, bad.Header.Get("Access-Control-Allow-Origin"))
+
+	now := time.Now()
+	pp := presign(t, srv, "uploads/x/answer.webm", "video/webm", 2000, now, creds)
+	send := func(origin string) *http.Response {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		for k, v := range pp.Fields {
+			require.NoError(t, mw.WriteField(k, v))
+		}
+		fw, _ := mw.CreateFormFile("file", "answer.webm")
+		_, _ = fw.Write([]byte("video bytes"))
+		require.NoError(t, mw.Close())
+		req, _ := http.NewRequest(http.MethodPost, pp.URL, &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Origin", origin)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	r := send(site)
+	assert.Equal(t, http.StatusNoContent, r.StatusCode)
+	assert.Equal(t, site, r.Header.Get("Access-Control-Allow-Origin"))
+	assert.Contains(t, r.Header.Get("Access-Control-Expose-Headers"), "ETag")
+	r = send("http://evil.example")
+	assert.Empty(t, r.Header.Get("Access-Control-Allow-Origin"))
+}

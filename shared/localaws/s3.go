@@ -51,8 +51,13 @@ type S3Options struct {
 	// created in NotifyBucket (by PUT or browser POST), as S3 → SQS would.
 	Notify       Notifier
 	NotifyBucket string
-	Log          *slog.Logger
-	Now          func() time.Time
+	// AllowedOrigins are the browser origins the buckets' CORS rule names (the
+	// stack's rule names the site's origin): a preflight from another origin
+	// gets S3's 403, and other answers carry no Access-Control-Allow-Origin.
+	// Empty allows any origin.
+	AllowedOrigins []string
+	Log            *slog.Logger
+	Now            func() time.Time
 }
 
 // S3 is an S3-compatible endpoint, path-style (http://host/<bucket>/<key>).
@@ -95,14 +100,7 @@ const metaCacheControl = "X-Amz-Meta-Localaws-Cache-Control"
 func (s *S3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Browsers post uploads from the site's origin; the real bucket has a CORS
 	// rule for it (infra/civicq/video.go).
-	h := w.Header()
-	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Access-Control-Expose-Headers", "ETag, Location, x-amz-request-id")
-	if r.Method == http.MethodOptions {
-		h.Set("Access-Control-Allow-Methods", "GET, HEAD, PUT, POST")
-		h.Set("Access-Control-Allow-Headers", "*")
-		h.Set("Access-Control-Max-Age", "3000")
-		w.WriteHeader(http.StatusOK)
+	if !s.cors(w, r) {
 		return
 	}
 	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
@@ -191,6 +189,42 @@ type s3Error struct {
 	Message   string   `xml:"Message"`
 	RequestID string   `xml:"RequestId"`
 	HostID    string   `xml:"HostId"`
+}
+
+// cors applies the buckets' CORS rule as S3 does: a matching origin is echoed
+// (with Vary: Origin), a preflight (OPTIONS) is answered here, and a preflight
+// from an origin the rule does not name gets 403. It reports whether the
+// request goes on.
+func (s *S3) cors(w http.ResponseWriter, r *http.Request) bool {
+	h := w.Header()
+	origin := r.Header.Get("Origin")
+	allowed := len(s.opt.AllowedOrigins) == 0
+	for _, o := range s.opt.AllowedOrigins {
+		allowed = allowed || o == origin
+	}
+	if origin != "" && allowed {
+		if len(s.opt.AllowedOrigins) == 0 {
+			h.Set("Access-Control-Allow-Origin", "*")
+		} else {
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Add("Vary", "Origin")
+		}
+		h.Set("Access-Control-Expose-Headers", "ETag, Location, x-amz-request-id")
+	}
+	if r.Method != http.MethodOptions {
+		return true
+	}
+	if origin == "" || !allowed {
+		s.fail(w, http.StatusForbidden, "AccessForbidden", "CORSResponse: This CORS request is not allowed.")
+		return false
+	}
+	h.Set("Access-Control-Allow-Methods", "GET, HEAD, PUT, POST")
+	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+		h.Set("Access-Control-Allow-Headers", req) // the rule allows any header ("*")
+	}
+	h.Set("Access-Control-Max-Age", "3000")
+	w.WriteHeader(http.StatusOK)
+	return false
 }
 
 func (s *S3) fail(w http.ResponseWriter, status int, code, msg string) {

@@ -19,7 +19,9 @@
 //     refused only because of its issuer and audience. Fine for a laptop; never
 //     point a deployed API at it.
 //   - ConfirmSignUp does not set email_verified (Cognito does, for a pool that
-//     auto-verifies email), so Confirm sets it with AdminUpdateUserAttributes.
+//     auto-verifies email). Start configures a PostConfirmation trigger that sets
+//     it (trigger.go), so a sign-up confirmed from a browser is verified as in the
+//     cloud; Confirm and ConfirmWithCode also set it with AdminUpdateUserAttributes.
 //     Its tokens say email_verified: true for any value of the attribute, even
 //     "false"; a user who never verified has none, and their tokens say false.
 //   - It supports the USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH flows, not SRP.
@@ -83,9 +85,10 @@ type Server struct {
 	Endpoint string
 	Port     int
 
-	cmd    *exec.Cmd
-	exited chan struct{} // closed when the process has exited
-	once   sync.Once
+	cmd      *exec.Cmd
+	exited   chan struct{} // closed when the process has exited
+	once     sync.Once
+	triggers *triggers // the Lambda trigger endpoint it calls (trigger.go)
 }
 
 // Start runs cognito-local and returns once it answers. The process is stopped by
@@ -140,7 +143,12 @@ var errExitedEarly = errors.New("cognito-local exited before answering")
 
 func start(ctx context.Context, node, bin string, port int, opts Options) (*Server, error) {
 	endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
-	if err := writeIssuerDomain(opts.DataDir, endpoint); err != nil {
+	trig, err := startTriggers(func() string { return endpoint })
+	if err != nil {
+		return nil, fmt.Errorf("cognito-local triggers: %w", err)
+	}
+	if err := writeConfig(opts.DataDir, endpoint, trig.URL); err != nil {
+		trig.Close()
 		return nil, err
 	}
 	// The log also goes to a small buffer, quoted in the error if it never answers.
@@ -155,9 +163,10 @@ func start(ctx context.Context, node, bin string, port int, opts Options) (*Serv
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
+		trig.Close()
 		return nil, fmt.Errorf("start cognito-local: %w", err)
 	}
-	s := &Server{Endpoint: endpoint, Port: port, cmd: cmd, exited: make(chan struct{})}
+	s := &Server{Endpoint: endpoint, Port: port, cmd: cmd, exited: make(chan struct{}), triggers: trig}
 	go func() { _ = cmd.Wait(); close(s.exited) }()
 
 	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
@@ -169,6 +178,7 @@ func start(ctx context.Context, node, bin string, port int, opts Options) (*Serv
 		}
 		select {
 		case <-s.exited:
+			trig.Close()
 			return nil, fmt.Errorf("%w (%s): %s", errExitedEarly, cmd.ProcessState, bytes.TrimSpace(early.Bytes()))
 		case <-ctx.Done():
 			s.Close()
@@ -203,14 +213,16 @@ func (s *Server) Close() {
 			_ = s.cmd.Process.Kill()
 			<-s.exited
 		}
+		s.triggers.Close()
 	})
 }
 
-// writeIssuerDomain sets TokenConfig.IssuerDomain in cognito-local's config file
-// (DataDir/.cognito/config.json), keeping any other settings in it. The HOST and
-// PORT environment give the same domain by default; writing it makes the issuer
-// independent of those defaults.
-func writeIssuerDomain(dataDir, endpoint string) error {
+// writeConfig sets, in cognito-local's config file (DataDir/.cognito/config.json),
+// keeping any other settings in it: TokenConfig.IssuerDomain (the HOST and PORT
+// environment give the same domain by default; writing it makes the issuer
+// independent of those defaults), and the PostConfirmation trigger with the
+// Lambda endpoint serving it (trigger.go: email_verified on confirmation).
+func writeConfig(dataDir, endpoint, lambdaEndpoint string) error {
 	dir := filepath.Join(dataDir, ".cognito")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -230,6 +242,19 @@ func writeIssuerDomain(dataDir, endpoint string) error {
 	}
 	token["IssuerDomain"] = endpoint
 	cfg["TokenConfig"] = token
+	// Merged by cognito-local over its defaults (local credentials and region).
+	lambda, _ := cfg["LambdaClient"].(map[string]any)
+	if lambda == nil {
+		lambda = map[string]any{}
+	}
+	lambda["endpoint"] = lambdaEndpoint
+	cfg["LambdaClient"] = lambda
+	trig, _ := cfg["TriggerFunctions"].(map[string]any)
+	if trig == nil {
+		trig = map[string]any{}
+	}
+	trig["PostConfirmation"] = VerifyEmailFunction
+	cfg["TriggerFunctions"] = trig
 	b, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
 		return err

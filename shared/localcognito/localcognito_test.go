@@ -171,14 +171,7 @@ func TestConfirmWithCode(t *testing.T) {
 	_, err = p.SignUp(ctx, "cy@riverton.example", password)
 	require.NoError(t, err)
 
-	var code string
-	re := regexp.MustCompile(`Code:\s+(\d{6})`)
-	for deadline := time.Now().Add(5 * time.Second); code == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if m := re.FindStringSubmatch(logw.String()); m != nil {
-			code = m[1]
-		}
-	}
-	require.NotEmpty(t, code, "no confirmation code in the log:\n%s", logw.String())
+	code := codeFromLog(t, logw, "cy@riverton.example")
 	wrong := "000000"
 	if code == wrong {
 		wrong = "111111"
@@ -188,6 +181,63 @@ func TestConfirmWithCode(t *testing.T) {
 	tok, err := p.SignIn(ctx, "cy@riverton.example", password)
 	require.NoError(t, err)
 	require.Equal(t, true, claims(t, tok.ID)["email_verified"])
+}
+
+// codeFromLog waits for the confirmation code cognito-local "e-mailed" to email.
+func codeFromLog(t *testing.T, logw *lockedWriter, email string) string {
+	t.Helper()
+	re := regexp.MustCompile(`Destination:\s+` + regexp.QuoteMeta(email) + `[\s\S]*?Code:\s+(\d{6})`)
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := re.FindStringSubmatch(logw.String()); m != nil {
+			return m[1]
+		}
+	}
+	t.Fatalf("no confirmation code for %s in the log:\n%s", email, logw.String())
+	return ""
+}
+
+// A browser confirms its sign-up with ConfirmSignUp only (no admin call after
+// it): the PostConfirmation trigger Start configures marks the email verified,
+// as Cognito's confirmation with the e-mailed code does, so the new resident's
+// ID token says so. A user who has not confirmed cannot sign in at all.
+func TestConfirmSignUpVerifiesEmail(t *testing.T) {
+	ctx := context.Background()
+	var log strings.Builder
+	logw := &lockedWriter{w: &log}
+	s, err := localcognito.Start(ctx, localcognito.Options{DataDir: t.TempDir(), Log: logw})
+	if errors.Is(err, localcognito.ErrNoNode) {
+		t.Skip(err)
+	}
+	require.NoError(t, err)
+	defer s.Close()
+	p, err := localcognito.Ensure(ctx, s.Endpoint, "civicq-test")
+	require.NoError(t, err)
+	const email = "dee@riverton.example"
+	_, err = p.SignUp(ctx, email, password)
+	require.NoError(t, err)
+	_, err = p.SignIn(ctx, email, password)
+	require.ErrorContains(t, err, "UserNotConfirmed")
+
+	code := codeFromLog(t, logw, email)
+	_, err = p.API().ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{
+		ClientId: aws.String(p.ClientID), Username: aws.String(email), ConfirmationCode: aws.String(code),
+	})
+	require.NoError(t, err)
+	tok, err := p.SignIn(ctx, email, password)
+	require.NoError(t, err)
+	require.Equal(t, true, claims(t, tok.ID)["email_verified"], "cognito-local output:\n%s", logw.String())
+	require.Equal(t, email, claims(t, tok.ID)["email"])
+
+	// An admin's confirmation proves nothing about the address: as in Cognito,
+	// it stays unverified.
+	const other = "eli@riverton.example"
+	_, err = p.SignUp(ctx, other, password)
+	require.NoError(t, err)
+	_, err = p.API().AdminConfirmSignUp(ctx, &cip.AdminConfirmSignUpInput{UserPoolId: aws.String(p.ID), Username: aws.String(other)})
+	require.NoError(t, err)
+	tok, err = p.SignIn(ctx, other, password)
+	require.NoError(t, err)
+	require.Equal(t, false, claims(t, tok.ID)["email_verified"])
 }
 
 func TestStartErrors(t *testing.T) {

@@ -20,8 +20,13 @@ import (
 
 // VideoOptions configure the local video path.
 type VideoOptions struct {
-	// S3Listen is where the local S3 listens ("127.0.0.1:9000"; ":0" picks a port).
-	S3Listen string
+	// S3Listen is where the local S3 listens ("127.0.0.1:9000"; ":0" picks a port),
+	// unless S3Listener is given: then it serves on that.
+	S3Listen   string
+	S3Listener net.Listener
+	// AllowedOrigins are the site origins the uploads bucket's CORS rule names
+	// (empty: any origin).
+	AllowedOrigins []string
 	// Config is the transcode function's configuration (database, Redis,
 	// buckets, preset); its S3Endpoint is set to the local S3.
 	Config config.Config
@@ -58,9 +63,12 @@ func StartVideo(ctx context.Context, o VideoOptions) (*Video, error) {
 	if cfg.RedisAddr == "" {
 		return nil, errors.New("localdev: the local queue needs Redis (REDIS_ADDR)")
 	}
-	ln, err := net.Listen("tcp", o.S3Listen)
-	if err != nil {
-		return nil, fmt.Errorf("localdev: local S3: %w", err)
+	ln := o.S3Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", o.S3Listen); err != nil {
+			return nil, fmt.Errorf("localdev: local S3: %w", err)
+		}
 	}
 	url := "http://" + ln.Addr().String()
 	rdb := redis.NewClient(&redis.Options{Addr: cfg.RedisAddr, Username: cfg.RedisUsername, Password: cfg.RedisPassword,
@@ -73,7 +81,8 @@ func StartVideo(ctx context.Context, o VideoOptions) (*Video, error) {
 		Visibility: o.Visibility, MaxReceives: transcode.MaxReceives, Region: region})
 	s3, err := localaws.NewS3(localaws.S3Options{Region: region, Credentials: o.Credentials,
 		Buckets: []string{cfg.UploadsBucket, cfg.MediaBucket}, NotifyBucket: cfg.UploadsBucket, Log: o.Log,
-		Notify: func(ctx context.Context, body []byte) error { _, err := queue.Send(ctx, body); return err }})
+		AllowedOrigins: o.AllowedOrigins,
+		Notify:         func(ctx context.Context, body []byte) error { _, err := queue.Send(ctx, body); return err }})
 	if err != nil {
 		ln.Close()
 		rdb.Close()

@@ -106,6 +106,8 @@ var Table = []Route{
 		MemoryMB: 128, Timeout: 10, MaxBody: 4 << 10, Summary: "the city admin approves or rejects a candidate claim, with a reason on the public log"},
 	{Name: "list-claims", Method: "GET", Path: "/api/cities/{city}/claims", Access: Caller, Who: CityAdmin, DB: DBRead, Cache: true,
 		MemoryMB: 128, Timeout: 10, Summary: "the city's pending candidate claims, for its admins"},
+	{Name: "list-candidate-answers", Method: "GET", Path: "/api/cities/{city}/candidates/{candidate}/answers", Access: Caller, Who: CandidateOfRecord, DB: DBRead, Cache: true,
+		MemoryMB: 128, Timeout: 10, Summary: "the candidate of record lists their answers: state, transcoding percent, failure reason (their question queue)"},
 	{Name: "get-answer-progress", Method: "GET", Path: "/api/cities/{city}/candidates/{candidate}/answers/{question}", Access: Caller, Who: CandidateOfRecord, DB: DBRead, Cache: true,
 		MemoryMB: 128, Timeout: 10, Summary: "the candidate of record follows their answer: state, transcoding percent, failure reason, playback"},
 	{Name: "request-answer-upload", Method: "POST", Path: "/api/cities/{city}/candidates/{candidate}/answers/{question}/upload", Access: Caller, Who: CandidateOfRecord, DB: DBWrite, Cache: true,

@@ -89,7 +89,9 @@ type Site struct {
 
 // New serves the build in dir with cfg as /config.json. A missing build is not an
 // error: pages then answer 404 saying how to build it, and /api is unaffected.
-func New(dir string, cfg Config) (*Site, error) {
+// connect lists more URLs whose origins the page may call (the uploads
+// endpoint), as the stack's ConnectSrc does.
+func New(dir string, cfg Config, connect ...string) (*Site, error) {
 	if cfg.APIBase == "" {
 		cfg.APIBase = "/api"
 	}
@@ -97,7 +99,7 @@ func New(dir string, cfg Config) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Site{dir: dir, config: body, csp: CSP(cfg)}
+	s := &Site{dir: dir, config: body, csp: CSP(cfg, connect...)}
 	if st, err := os.Stat(dir); err == nil && st.IsDir() {
 		s.files = os.DirFS(dir)
 	}
@@ -105,8 +107,8 @@ func New(dir string, cfg Config) (*Site, error) {
 }
 
 // NewFS serves files from fsys (tests use an in-memory build).
-func NewFS(fsys fs.FS, cfg Config) (*Site, error) {
-	s, err := New("", cfg)
+func NewFS(fsys fs.FS, cfg Config, connect ...string) (*Site, error) {
+	s, err := New("", cfg, connect...)
 	if err != nil {
 		return nil, err
 	}
@@ -114,12 +116,20 @@ func NewFS(fsys fs.FS, cfg Config) (*Site, error) {
 	return s, nil
 }
 
-// CSP is BaseCSP with the Cognito endpoint's origin allowed in connect-src.
-func CSP(cfg Config) string {
+// CSP is BaseCSP with the origins of the Cognito endpoint and of the connect
+// URLs allowed in connect-src.
+func CSP(cfg Config, connect ...string) string {
 	csp := BaseCSP
 	if cfg.Cognito != nil {
-		if u, err := url.Parse(cfg.Cognito.Endpoint); err == nil && u.Scheme != "" && u.Host != "" {
-			csp += " " + u.Scheme + "://" + u.Host
+		connect = append([]string{cfg.Cognito.Endpoint}, connect...)
+	}
+	seen := map[string]bool{}
+	for _, c := range connect {
+		if u, err := url.Parse(c); err == nil && u.Scheme != "" && u.Host != "" {
+			if o := u.Scheme + "://" + u.Host; !seen[o] {
+				seen[o] = true
+				csp += " " + o
+			}
 		}
 	}
 	return csp

@@ -134,6 +134,13 @@ func TestConfigJSON(t *testing.T) {
 	if csp := get(t, s, "GET", "/").Header.Get("Content-Security-Policy"); csp != BaseCSP {
 		t.Errorf("CSP without Cognito %q", csp)
 	}
+
+	// The uploads endpoint (the local S3) is allowed by its origin, once; junk is
+	// left out.
+	s, _ = NewFS(build, cognitoCfg, "http://localhost:9000/civicq-local-uploads", "http://localhost:9000", "not a url", "http://127.0.0.1:9229/x")
+	if csp := get(t, s, "GET", "/").Header.Get("Content-Security-Policy"); !strings.HasSuffix(csp, "connect-src 'self' http://127.0.0.1:9229 http://localhost:9000") {
+		t.Errorf("CSP with the uploads endpoint %q", csp)
+	}
 }
 
 func TestConfigFromEnv(t *testing.T) {

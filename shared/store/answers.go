@@ -120,6 +120,7 @@ func (s *Store) AnswerProgress(ctx context.Context, cityID, candidateID, questio
 	var publishedAt, updated *time.Time
 	var questionOK bool
 	err := s.r.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM questions WHERE city_id = $1 AND id = $3),
+			coalesce((SELECT answer_min_seconds FROM cities WHERE id = $1), 0), coalesce((SELECT answer_max_seconds FROM cities WHERE id = $1), 0),
 			a.id, coalesce(a.status, 'none'), a.failure_code, a.failure_reason, a.published_at, a.updated_at,
 			v.status, v.progress_percent, v.master_key, v.poster_key, v.duration_seconds::float8, v.provenance_sha256
 		FROM (SELECT 1) one
@@ -128,7 +129,7 @@ func (s *Store) AnswerProgress(ctx context.Context, cityID, candidateID, questio
 			SELECT status, progress_percent, master_key, poster_key, duration_seconds, provenance_sha256 FROM videos
 			WHERE answer_id = a.id AND (id = a.video_id OR (a.video_id IS NULL AND source_key = a.upload_key))
 			ORDER BY created_at DESC LIMIT 1) v ON true`,
-		cityID, candidateID, questionID).Scan(&questionOK, &answerID, &p.Status, &failureCode, &failure, &publishedAt, &updated,
+		cityID, candidateID, questionID).Scan(&questionOK, &p.MinSeconds, &p.MaxSeconds, &answerID, &p.Status, &failureCode, &failure, &publishedAt, &updated,
 		&videoStatus, &percent, &masterKey, &posterKey, &duration, &sha)
 	if err != nil {
 		return p, classify("answer progress", err)
@@ -162,6 +163,47 @@ func (s *Store) AnswerProgress(ctx context.Context, cityID, candidateID, questio
 		}
 	}
 	return p, nil
+}
+
+// maxListedAnswers bounds CandidateAnswers: a contest never has more questions
+// answered by one candidate than this in practice; the list is newest first.
+const maxListedAnswers = 500
+
+// CandidateAnswerStates lists the candidate's answers (any state), newest change
+// first, with the progress of each one's current upload.
+func (s *Store) CandidateAnswerStates(ctx context.Context, cityID, candidateID string) ([]domain.AnswerState, error) {
+	rows, err := s.r.Query(ctx, `SELECT a.question_id::text, a.id::text, a.status, a.failure_code, a.failure_reason,
+			a.published_at, a.updated_at, v.status, v.progress_percent
+		FROM answers a
+		LEFT JOIN LATERAL (
+			SELECT status, progress_percent FROM videos
+			WHERE answer_id = a.id AND (id = a.video_id OR (a.video_id IS NULL AND source_key = a.upload_key))
+			ORDER BY created_at DESC LIMIT 1) v ON true
+		WHERE a.city_id = $1 AND a.candidate_id = $2
+		ORDER BY a.updated_at DESC, a.id LIMIT $3`, cityID, candidateID, maxListedAnswers)
+	if err != nil {
+		return nil, classify("candidate answers", err)
+	}
+	out := []domain.AnswerState{}
+	for rows.Next() {
+		var a domain.AnswerState
+		var failureCode, failure, videoStatus *string
+		var percent *int16
+		if err := rows.Scan(&a.QuestionID, &a.AnswerID, &a.Status, &failureCode, &failure, &a.PublishedAt, &a.UpdatedAt,
+			&videoStatus, &percent); err != nil {
+			rows.Close()
+			return nil, classify("candidate answers", err)
+		}
+		a.FailureCode, a.Failure = deref(failureCode), deref(failure)
+		if percent != nil {
+			a.Percent = int(*percent)
+		}
+		if a.Status == domain.AnswerPublished && videoStatus != nil && *videoStatus == domain.VideoReady {
+			a.Percent = 100
+		}
+		out = append(out, a)
+	}
+	return out, classify("candidate answers", rows.Err())
 }
 
 func deref(s *string) string {

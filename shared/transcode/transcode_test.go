@@ -384,9 +384,22 @@ func TestFailures(t *testing.T) {
 		require.NoError(t, err)
 		assert.True(t, p.CanUpload, c.name)
 		assert.Equal(t, a.FailureReason, p.Failure)
+		// The candidate's page reads the city's bounds there (the recorder's limit).
+		var lo, hi int
+		require.NoError(t, e.db.QueryRow(ctx, `SELECT answer_min_seconds, answer_max_seconds FROM cities WHERE id = $1`, demo.CityID).Scan(&lo, &hi))
+		assert.Equal(t, [2]int{lo, hi}, [2]int{p.MinSeconds, p.MaxSeconds}, c.name)
+		// The candidate's queue lists the same state.
+		states, err := e.store.CandidateAnswerStates(ctx, demo.CityID, demo.CandidateID)
+		require.NoError(t, err)
+		require.NotEmpty(t, states, c.name)
+		assert.Equal(t, [4]string{q, u.AnswerID, "failed", a.FailureReason},
+			[4]string{states[0].QuestionID, states[0].AnswerID, states[0].Status, states[0].Failure}, c.name)
 	}
 	_, err := e.db.Exec(ctx, `UPDATE cities SET answer_min_seconds = 5, answer_max_seconds = 180 WHERE id = $1`, demo.CityID)
 	require.NoError(t, err)
+	p, err := e.store.AnswerProgress(ctx, demo.CityID, demo.CandidateID, q)
+	require.NoError(t, err)
+	assert.Equal(t, [2]int{5, 180}, [2]int{p.MinSeconds, p.MaxSeconds})
 
 	// S3 unreachable: retried; on the last receive the answer fails with a reason
 	// (the message goes on to the DLQ).

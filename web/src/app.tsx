@@ -3,6 +3,8 @@ import { signOut, useSession } from "./auth";
 import { Ask } from "./pages/Ask";
 import { SignIn, SignUp } from "./pages/Auth";
 import { Ballot } from "./pages/Ballot";
+import { Candidate } from "./pages/Candidate";
+import { lazy } from "./lazy";
 import { Contest } from "./pages/Contest";
 import { Home } from "./pages/Home";
 import { Me } from "./pages/Me";
@@ -10,6 +12,13 @@ import { Question } from "./pages/Question";
 import { match, navigate, useLocation, type Location } from "./router";
 import { SORTS, type Sort } from "./types";
 import { Page } from "./ui";
+
+// Candidates' and moderators' pages, loaded on demand.
+const Queue = lazy(() => import("./pages/Answer").then((m) => m.Queue));
+const AnswerPage = lazy(() => import("./pages/Answer").then((m) => m.AnswerPage));
+const ModerationQueue = lazy(() => import("./pages/Moderation").then((m) => m.ModerationQueue));
+const ModerationLog = lazy(() => import("./pages/Moderation").then((m) => m.ModerationLog));
+const Claims = lazy(() => import("./pages/Moderation").then((m) => m.Claims));
 
 function route(loc: Location) {
   const { path, query } = loc;
@@ -24,6 +33,12 @@ function route(loc: Location) {
     return <Contest city={m.city!} id={m.id!} sort={s && SORTS.includes(s) ? s : "top"} />;
   }
   if ((m = match("/:city/questions/:id", path))) return <Question city={m.city!} id={m.id!} />;
+  if ((m = match("/:city/candidates/:id", path))) return <Candidate city={m.city!} id={m.id!} />;
+  if ((m = match("/:city/candidates/:id/queue", path))) return <Queue city={m.city!} candidate={m.id!} />;
+  if ((m = match("/:city/candidates/:id/answers/:q", path))) return <AnswerPage city={m.city!} candidate={m.id!} question={m.q!} />;
+  if ((m = match("/:city/moderation", path))) return <ModerationQueue city={m.city!} />;
+  if ((m = match("/:city/moderation/log", path))) return <ModerationLog city={m.city!} />;
+  if ((m = match("/:city/claims", path))) return <Claims city={m.city!} />;
   if ((m = match("/:city", path))) return <Ballot city={m.city!} />;
   return (
     <Page title="Page not found">

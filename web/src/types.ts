@@ -138,23 +138,37 @@ export interface QuestionVersion {
   createdAt: string;
 }
 
-// AnswerVideo is what a candidate's published video answer needs to play. The
-// fields are optional: the question page renders a player only when the API sends
-// a playlist (the video routes fill them in).
-export interface AnswerVideo {
-  playlistUrl: string; // the HLS master playlist
-  posterUrl?: string;
-  durationSeconds?: number;
-  provenanceSha256?: string;
-  captionsUrl?: string; // a WebVTT track
-  captionsLang?: string;
+// Playback is what a player needs of a published answer, and the provenance of
+// what the candidate uploaded (domain.Playback): the SHA-256 of the original file.
+export interface Playback {
+  masterUrl: string; // the HLS master playlist ("/media/..." on the site's origin)
+  posterUrl: string;
+  durationSeconds: number;
+  provenanceSha256: string;
+  publishedAt: string;
+}
+
+// PublishedAnswer is one published answer as the question page or a candidate's
+// profile lists it (domain.PublishedAnswer).
+export interface PublishedAnswer extends Playback {
+  answerId: string;
+  questionId: string;
+  questionText?: string;
+  candidateId?: string;
 }
 
 export interface CandidateAnswer {
   candidateId: string;
   name: string;
   status: "none" | "draft" | "uploading" | "processing" | "published" | "failed" | string;
-  video?: AnswerVideo;
+  // The published answer (status "published" only).
+  answer?: PublishedAnswer;
+}
+
+export interface MergedQuestion {
+  id: string;
+  text: string;
+  createdAt: string;
 }
 
 export interface QuestionPage {
@@ -163,6 +177,64 @@ export interface QuestionPage {
   why: Explanation;
   answered: number;
   candidates: CandidateAnswer[];
+  mergedFrom: MergedQuestion[];
+}
+
+export interface ContestRef {
+  id: string;
+  kind: string;
+  title: string;
+}
+
+// CandidateProfile is get-candidate: the candidate, their contest and their
+// published answers, newest first.
+export interface CandidateProfile {
+  city: City;
+  election: ElectionRef;
+  contest: ContestRef;
+  candidate: Candidate;
+  answers: PublishedAnswer[];
+}
+
+// AnswerUpload is request-answer-upload's grant: a presigned S3 POST.
+export interface AnswerUpload {
+  answerId: string;
+  status: string;
+  key: string;
+  url: string;
+  fields: Record<string, string>;
+  contentType: string;
+  maxBytes: number;
+  expiresAt: string;
+  progressPath: string;
+}
+
+// AnswerState is one of the candidate's answers in list-candidate-answers.
+export interface AnswerState {
+  questionId: string;
+  answerId: string;
+  status: string;
+  percent: number;
+  failureCode?: string;
+  failureReason?: string;
+  publishedAt?: string;
+  updatedAt: string;
+}
+
+// AnswerProgress is get-answer-progress: where the candidate's answer stands.
+export interface AnswerProgress {
+  answerId?: string;
+  questionId: string;
+  candidateId: string;
+  status: "none" | "draft" | "uploading" | "processing" | "published" | "failed" | string;
+  percent: number;
+  failureCode?: string;
+  failureReason?: string;
+  canUpload: boolean;
+  playback?: Playback;
+  updatedAt: string;
+  minSeconds: number; // the city's bounds of an answer's length
+  maxSeconds: number;
 }
 
 export interface AskResponse {
@@ -200,6 +272,8 @@ export interface MyQuestion {
   rejectionCode?: string;
   rejectionReason?: string;
   mergedInto?: string;
+  hidden?: boolean;
+  appealedAt?: string;
   upvotes: number;
   downvotes: number;
   createdAt: string;
@@ -220,4 +294,58 @@ export interface Me {
 export interface FieldError {
   field: string;
   message: string;
+}
+
+// Moderation (shared/domain/moderation.go).
+
+export interface QueueItem {
+  targetType: "question" | "answer";
+  targetId: string;
+  since: string;
+  contestId: string;
+  text?: string;
+  status: string;
+  hidden: boolean;
+  appealedAt?: string;
+  rejectionCode?: string;
+  rejectionReason?: string;
+  questionId?: string;
+  candidateId?: string;
+  openReports: number;
+  reportReasons: string[];
+}
+
+export interface QueuePage {
+  items: QueueItem[];
+  next?: string;
+}
+
+export interface LogEntry {
+  id: string;
+  actorRole: string;
+  action: string;
+  targetType: string;
+  targetId: string;
+  relatedId?: string;
+  reasonCode?: string;
+  reasonText?: string;
+  createdAt: string;
+}
+
+export interface LogPage {
+  city: string;
+  entries: LogEntry[];
+  next?: string;
+}
+
+export interface Claim {
+  candidateId: string;
+  candidateName: string;
+  contestId: string;
+  filingId: string;
+  verification: string;
+  claimantId: string;
+  claimantName: string;
+  claimantEmail: string;
+  claimedAt: string;
 }

@@ -1,154 +1,69 @@
 // Browser tests of the web app: Debian's Chromium, headless, driven by
 // playwright-core against the local stack (tests/stack.mjs: the devserver with a
-// throwaway database and the demo cities). Every page visited is scanned with
-// axe-core (serious or critical violations fail), must log no console error, and
-// the key pages are saved as screenshots in build/screenshots/.
+// throwaway database and the demo cities, cognito-local and the local S3). Every
+// page visited is scanned with axe-core (serious or critical violations fail),
+// must log no console error, and the key pages are saved as screenshots in
+// build/screenshots/. The suites run in order in one stack: the candidate's
+// published answer is what the resident then plays.
 //
-// Run with `make test-web` (it builds the app and the devserver first).
+// Run with `make test-web` (it builds the app, the devserver and cityadmin first).
 
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
-import { chromium } from "playwright-core";
-import { root, startStack } from "./stack.mjs";
+import {
+  CITY,
+  LAKEVIEW,
+  LAKEVIEW_MAYOR,
+  MAYOR,
+  MEASURE_A,
+  PASSWORD,
+  PHONE,
+  RENTS_Q,
+  api,
+  apiGet,
+  axe,
+  email,
+  open,
+  saveOpenPages,
+  shot,
+  startAll,
+  stopAll,
+  t,
+  texts,
+} from "./harness.mjs";
+import { candidateSuites } from "./candidate.suite.mjs";
+import { moderationSuites } from "./moderation.suite.mjs";
 
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const shots = join(root, "build/screenshots");
-mkdirSync(shots, { recursive: true });
-
-// Demo ids (shared/demo/demo.go).
-const CITY = "riverton";
-const MAYOR = "c2000000-0000-4000-8000-000000000001";
-const MEASURE_A = "c2000000-0000-4000-8000-000000000005";
-const RENTS_Q = "f1000000-0000-4000-8000-000000000001";
-const LAKEVIEW = "lakeview";
-const LAKEVIEW_MAYOR = "c2000000-0000-4000-8000-000000000008";
-
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 360, height: 740 };
-
-let stack;
-let browser;
-const hlsRequests = [];
-// Pages still open when a test ends are those of a failed test: each is saved as
-// build/screenshots/failed-<n>.png with what it logged, then closed.
-const openPages = new Set();
-let failures = 0;
-
-before(async () => {
-  stack = await startStack();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    // Root in a container has no user namespaces for Chromium's sandbox.
-    args: ["--no-sandbox", "--disable-dev-shm-usage"],
-  });
-});
-
-afterEach(async (t) => {
-  for (const w of openPages) {
-    const name = `failed-${++failures}`;
-    await w.page.screenshot({ path: join(shots, name + ".png"), fullPage: true }).catch(() => {});
-    t.diagnostic(`left open at ${w.page.url()}: saved ${name}.png; console errors: ${JSON.stringify(w.errors)}`);
-    await w.close();
-  }
-});
-
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
-
-/**
- * open starts a fresh browser context on path and watches it: console errors and
- * uncaught exceptions are collected (check() fails on them, except those matching
- * allow), and any request for the hls.js chunk is recorded.
- */
-async function open(path, { viewport = DESKTOP, token = null, allow = [] } = {}) {
-  const context = await browser.newContext({ viewport, baseURL: stack.base, reducedMotion: "reduce" });
-  if (token) {
-    await context.addInitScript((t) => sessionStorage.setItem("civicq.session", JSON.stringify({ idToken: t })), token);
-  }
-  const page = await context.newPage();
-  const errors = [];
-  page.on("console", (m) => {
-    if (m.type() === "error" && !allow.some((re) => re.test(m.text()))) errors.push("console: " + m.text());
-  });
-  page.on("pageerror", (e) => errors.push("uncaught: " + e.message));
-  page.on("request", (r) => {
-    if (/\/assets\/hls[-.]/.test(r.url())) hlsRequests.push(page.url());
-  });
-  await page.goto(path);
-  const w = {
-    page,
-    errors,
-    async check() {
-      assert.deepEqual(errors, [], "the page logged errors");
-    },
-    async close() {
-      openPages.delete(w);
-      await context.close();
-    },
-  };
-  openPages.add(w);
-  return w;
-}
-
-/** axe runs axe-core in the page and fails on serious or critical violations. */
-async function axe(page, t) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() => globalThis.axe.run(document, { resultTypes: ["violations"] }));
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  for (const v of result.violations.filter((v) => !bad.includes(v))) t.diagnostic(`axe ${v.impact}: ${v.id} (${v.nodes.length})`);
-  assert.deepEqual(
-    bad.map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
-    [],
-    `axe found serious or critical violations on ${page.url()}`,
-  );
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(shots, name + ".png"), fullPage: true });
-}
-
-async function apiGet(path, token) {
-  const res = await fetch(stack.base + "/api" + path, { headers: token ? { Authorization: "Bearer " + token } : {} });
-  assert.equal(res.status, 200, `GET ${path}`);
-  return res.json();
-}
-
-async function texts(page, selector) {
-  return page.locator(selector).allInnerTexts();
-}
+before(startAll);
+afterEach(saveOpenPages);
+after(stopAll);
 
 describe("resident pages", () => {
-  it("home lists the cities and opens the ballot", async (t) => {
+  it("home lists the cities and opens the ballot", async (ctx) => {
     const w = await open("/");
     const { page } = w;
     await page.getByRole("heading", { level: 1, name: "Choose your city" }).waitFor();
     await page.getByRole("link", { name: /Riverton/ }).waitFor();
-    await axe(page, t);
+    await axe(page, ctx);
     await shot(page, "home");
     await page.getByRole("link", { name: /Riverton/ }).click();
     await page.getByRole("heading", { level: 1, name: "Riverton ballot" }).waitFor();
     assert.equal(new URL(page.url()).pathname, "/riverton");
-    assert.match(await page.title(), /Riverton ballot · CivicQ/);
+    // The title follows the page once its data is in.
+    await page.waitForFunction(() => document.title === "Riverton ballot · CivicQ");
     const ballot = await apiGet(`/cities/${CITY}/ballot`);
     const races = ballot.contests.filter((c) => c.kind === "race").map((c) => c.title);
     assert.deepEqual(await texts(page, "#races ~ ul h3"), races, "races in ballot order");
     const measures = await texts(page, "section[aria-labelledby=measures] h3");
     assert.equal(measures.length, ballot.contests.filter((c) => c.kind === "measure").length);
     assert.ok(measures.some((m) => m.startsWith("Measure A:")), "Measure A is listed: " + measures);
-    await axe(page, t);
+    await axe(page, ctx);
     await shot(page, "ballot");
     await w.check();
     await w.close();
   });
 
-  it("a race: candidates with badges, questions in each sort order with the API's order", async (t) => {
+  it("a race: candidates with badges, questions in each sort order with the API's order", async (ctx) => {
     const w = await open("/" + CITY);
     const { page } = w;
     await page.getByRole("link", { name: "Mayor", exact: true }).click();
@@ -167,24 +82,24 @@ describe("resident pages", () => {
       await tab.click();
       await page.waitForURL((u) => u.searchParams.get("sort") === sort || (sort === "top" && !u.searchParams.has("sort")));
       assert.equal(await tab.getAttribute("aria-current"), "page");
-      const api = await apiGet(`/cities/${CITY}/contests/${MAYOR}/questions?sort=${sort}`);
+      const list = await apiGet(`/cities/${CITY}/contests/${MAYOR}/questions?sort=${sort}`);
       await page.locator(".question-list .q-text").first().waitFor();
-      await page.waitForFunction((n) => document.querySelectorAll(".question-list .q-text").length === n, api.questions.length);
-      assert.deepEqual(await texts(page, ".question-list .q-text"), api.questions.map((q) => q.text), `sort=${sort}`);
+      await page.waitForFunction((n) => document.querySelectorAll(".question-list .q-text").length === n, list.questions.length);
+      assert.deepEqual(await texts(page, ".question-list .q-text"), list.questions.map((q) => q.text), `sort=${sort}`);
       const n = contest.contest.candidates.length;
       assert.deepEqual(
         await texts(page, ".question-list .answered"),
-        api.questions.map((q) => `Answered by ${q.answered} of ${n}`),
+        list.questions.map((q) => `Answered by ${q.answered} of ${n}`),
         "answered by X of N",
       );
       if (sort === "new") await shot(page, "contest");
     }
-    await axe(page, t);
+    await axe(page, ctx);
     await w.check();
     await w.close();
   });
 
-  it("a measure: text, summary, fiscal note, arguments for and against", async (t) => {
+  it("a measure: text, summary, fiscal note, arguments for and against", async (ctx) => {
     const w = await open(`/${CITY}/contests/${MEASURE_A}`);
     const { page } = w;
     const m = (await apiGet(`/cities/${CITY}/contests/${MEASURE_A}`)).contest.measure;
@@ -200,13 +115,13 @@ describe("resident pages", () => {
     await page.keyboard.press("Enter");
     assert.equal(await page.locator(".measure details").getAttribute("open"), "");
     assert.ok((await page.locator(".fulltext").innerText()).includes(m.fullText.split("\n")[0].slice(0, 40)));
-    await axe(page, t);
+    await axe(page, ctx);
     await shot(page, "measure");
     await w.check();
     await w.close();
   });
 
-  it("a question: counters, why this rank, answered by X of N, versions", async (t) => {
+  it("a question: counters, why this rank, answered by X of N, versions", async (ctx) => {
     const w = await open(`/${CITY}/contests/${MAYOR}`);
     const { page } = w;
     const q = (await apiGet(`/cities/${CITY}/questions/${RENTS_Q}`));
@@ -226,13 +141,13 @@ describe("resident pages", () => {
     assert.match(why, /Controversial/);
     // (The demo questions were loaded without version rows; asked ones have one.)
     assert.equal(await page.locator(".versions > li").count(), q.versions.length);
-    await axe(page, t);
+    await axe(page, ctx);
     await shot(page, "question");
     await w.check();
     await w.close();
   });
 
-  it("fits a 360 px wide phone without sideways scrolling", async (t) => {
+  it("fits a 360 px wide phone without sideways scrolling", async (ctx) => {
     for (const [path, name, h1] of [
       [`/${CITY}`, "ballot-360", "Riverton ballot"],
       [`/${CITY}/contests/${MEASURE_A}`, "measure-360", /^Measure A/],
@@ -242,7 +157,7 @@ describe("resident pages", () => {
       await w.page.getByRole("heading", { level: 1, name: h1 }).waitFor();
       const width = await w.page.evaluate(() => document.documentElement.scrollWidth);
       assert.ok(width <= PHONE.width, `${path}: page is ${width} px wide on a ${PHONE.width} px screen`);
-      await axe(w.page, t);
+      await axe(w.page, ctx);
       await shot(w.page, name);
       await w.check();
       await w.close();
@@ -278,50 +193,115 @@ describe("resident pages", () => {
     await w.close();
   });
 
-  it("answers unknown pages with the app's not-found page", async (t) => {
+  it("answers unknown pages with the app's not-found page", async (ctx) => {
     const w = await open("/no/such/page/here");
     await w.page.getByRole("heading", { level: 1, name: "Page not found" }).waitFor();
-    await axe(w.page, t);
+    await axe(w.page, ctx);
     await w.check();
     await w.close();
   });
 
-  it("sign-in follows the server's /config.json", async (t) => {
-    const cfg = await (await fetch(stack.base + "/config.json")).json();
+  it("sign-in follows the server's /config.json", async (ctx) => {
     const w = await open("/signin");
     const { page } = w;
     await page.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();
-    if (cfg.cognito) {
-      await page.getByLabel("E-mail address").waitFor();
-      await page.getByLabel("Password").waitFor();
-    } else {
-      await page.getByText("Sign-in is not set up on this server.").waitFor();
-    }
-    await axe(page, t);
+    // The stack runs cognito-local (stack.mjs fails without it).
+    await page.getByLabel("E-mail address").waitFor();
+    await page.getByLabel("Password").waitFor();
+    await axe(page, ctx);
     await w.check();
     await w.close();
   });
 });
 
-// Pages of a signed-in resident. The token comes from the devserver's local issuer
-// (printed when no identity provider is configured) and is verified by the gateway
-// like Cognito's; signing up itself is covered once cognito-local runs in the stack.
-describe("a signed-in resident", () => {
-  const need = (t) => {
-    if (!stack.token) {
-      t.skip("the devserver printed no local-issuer token (an identity provider is configured)");
-      return false;
-    }
-    return true;
-  };
+describe("a new resident", () => {
+  it("signs up, confirms the e-mailed code, signs in, opens the demo ballot, asks a question and votes", async (ctx) => {
+    const address = email("resident");
+    const w = await open("/");
+    const { page } = w;
+    await page.getByRole("link", { name: "Sign in" }).click();
+    await page.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();
+    await page.getByRole("link", { name: "Create an account" }).click();
+    await page.getByRole("heading", { level: 1, name: "Create an account" }).waitFor();
+    await page.getByLabel("E-mail address").fill(address);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await axe(page, ctx);
+    await shot(page, "signup");
+    await page.getByRole("button", { name: "Create the account" }).click();
 
-  it("pages through a long list with More", async (t) => {
-    if (!need(t)) return;
+    // cognito-local "e-mails" the code into its log; the resident types it in.
+    await page.getByRole("heading", { level: 1, name: "Confirm your e-mail address" }).waitFor();
+    await page.getByText(`We e-mailed a code to ${address}.`).waitFor();
+    const code = await t.stack.confirmationCode(address);
+    await page.getByLabel("Confirmation code").fill(code);
+    await axe(page, ctx);
+    await page.getByRole("button", { name: "Confirm" }).click();
+    // Confirmed and signed in: back where they started, with their session.
+    await page.getByRole("button", { name: /Sign out/ }).waitFor();
+    assert.equal(new URL(page.url()).pathname, "/");
+    const session = await page.evaluate(() => JSON.parse(sessionStorage.getItem("civicq.session")));
+    const me = await apiGet("/me", session.idToken);
+    assert.equal(me.email, address);
+    assert.equal(me.emailVerified, true, "confirming the code verifies the address (as Cognito does)");
+
+    // The demo ballot, the mayor's race, a question.
+    await page.getByRole("link", { name: /Riverton/ }).click();
+    await page.getByRole("heading", { level: 1, name: "Riverton ballot" }).waitFor();
+    await page.getByRole("link", { name: "Mayor", exact: true }).click();
+    await page.getByRole("heading", { level: 1, name: "Mayor" }).waitFor();
+    await page.getByRole("link", { name: /Ask a question/ }).click();
+    await page.getByRole("heading", { level: 1, name: "Ask a question" }).waitFor();
+    const text = `How will you keep the library branches open on Sundays (${Date.now()})?`;
+    await page.getByLabel("Your question").fill(text);
+    await page.getByRole("button", { name: "Ask the candidates" }).click();
+    await page.getByRole("heading", { name: "Thank you: your question was received" }).waitFor();
+    const mine = (await apiGet("/me", session.idToken)).questions.find((q) => q.text === text);
+    assert.equal(mine?.status, "pending", "Riverton moderates questions first");
+
+    // A vote on a published question of the race.
+    await page.getByRole("link", { name: "Back to the contest" }).click();
+    await page.getByRole("heading", { level: 1, name: "Mayor" }).waitFor();
+    const q = (await apiGet(`/cities/${CITY}/contests/${MAYOR}/questions?sort=top`)).questions.at(-1);
+    const down = page.getByRole("group", { name: "Votes on: " + q.text }).getByRole("button", { name: /Vote down/ });
+    await down.click();
+    await page.waitForFunction((el) => el.getAttribute("aria-pressed") === "true", await down.elementHandle());
+    assert.equal((await apiGet(`/cities/${CITY}/questions/${q.id}/vote`, session.idToken)).value, -1);
+    await w.check();
+    await w.close();
+  });
+
+  it("is told when the code is wrong, and asks for a new one", async (ctx) => {
+    const address = email("typo");
+    // A 400 from Cognito shows in Chromium's console as a failed resource.
+    const w = await open("/signup", { allow: [/status of 400/] });
+    const { page } = w;
+    await page.getByLabel("E-mail address").fill(address);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Create the account" }).click();
+    const code = await t.stack.confirmationCode(address);
+    await page.getByLabel("Confirmation code").fill(code === "000000" ? "111111" : "000000");
+    await page.getByRole("button", { name: "Confirm" }).click();
+    await page.getByRole("alert").getByText("That code is not the one we sent.", { exact: false }).waitFor();
+    await axe(page, ctx);
+    await w.check();
+    await w.close();
+  });
+});
+
+// Pages of a signed-in resident: an account signed up through Cognito's API
+// (stack.mjs), its session put where the app keeps it.
+describe("a signed-in resident", () => {
+  let resident;
+  before(async () => {
+    resident = await t.stack.signUp(email("voter"), PASSWORD);
+  });
+
+  it("pages through a long list with More", async (ctx) => {
     // Lakeview publishes questions at once: ask 23 through the API.
     for (let i = 1; i <= 23; i++) {
-      const res = await fetch(`${stack.base}/api/cities/${LAKEVIEW}/contests/${LAKEVIEW_MAYOR}/questions`, {
+      const res = await fetch(`${t.stack.base}/api/cities/${LAKEVIEW}/contests/${LAKEVIEW_MAYOR}/questions`, {
         method: "POST",
-        headers: { Authorization: "Bearer " + stack.token, "Content-Type": "application/json" },
+        headers: { Authorization: "Bearer " + resident.idToken, "Content-Type": "application/json" },
         body: JSON.stringify({ text: `Lakeview question number ${i}: what is your plan for ferry dock repair phase ${i}?` }),
       });
       assert.equal(res.status, 201, `ask #${i}: ${await res.text()}`);
@@ -334,7 +314,7 @@ describe("a signed-in resident", () => {
       cursor = p.next;
     }
     assert.ok(all.length > 20);
-    const w = await open(`/${LAKEVIEW}/contests/${LAKEVIEW_MAYOR}?sort=new`, { token: stack.token });
+    const w = await open(`/${LAKEVIEW}/contests/${LAKEVIEW_MAYOR}?sort=new`, { session: resident });
     const { page } = w;
     await page.waitForFunction(() => document.querySelectorAll(".question-list .q-text").length === 20);
     await page.getByRole("button", { name: "More questions" }).click();
@@ -350,9 +330,8 @@ describe("a signed-in resident", () => {
     await w.close();
   });
 
-  it("votes from the list and sees the vote on the question page", async (t) => {
-    if (!need(t)) return;
-    const w = await open(`/${CITY}/contests/${MAYOR}`, { token: stack.token });
+  it("votes from the list and sees the vote on the question page", async (ctx) => {
+    const w = await open(`/${CITY}/contests/${MAYOR}`, { session: resident });
     const { page } = w;
     const q = await apiGet(`/cities/${CITY}/questions/${RENTS_Q}`);
     const group = page.getByRole("group", { name: "Votes on: " + q.question.text });
@@ -363,7 +342,7 @@ describe("a signed-in resident", () => {
     await page.waitForFunction((el) => el.getAttribute("aria-pressed") === "true", await up.elementHandle());
     assert.equal(await up.locator(".count").innerText(), String(q.question.upvotes + 1));
     await group.getByText("Up-vote recorded.").waitFor();
-    const mine = await apiGet(`/cities/${CITY}/questions/${RENTS_Q}/vote`, stack.token);
+    const mine = await apiGet(`/cities/${CITY}/questions/${RENTS_Q}/vote`, resident.idToken);
     assert.equal(mine.value, 1);
     // The question page asks for the caller's own vote.
     await page.getByRole("link", { name: q.question.text }).click();
@@ -373,15 +352,14 @@ describe("a signed-in resident", () => {
     // Pressing it again clears the vote.
     await pageUp.click();
     await page.getByText("Vote cleared.").waitFor();
-    assert.equal((await apiGet(`/cities/${CITY}/questions/${RENTS_Q}/vote`, stack.token)).value, 0);
+    assert.equal((await apiGet(`/cities/${CITY}/questions/${RENTS_Q}/vote`, resident.idToken)).value, 0);
     await w.check();
     await w.close();
   });
 
-  it("asks: live similar questions, the duplicate case, then a new question in My questions", async (t) => {
-    if (!need(t)) return;
+  it("asks: live similar questions, the duplicate case, then a new question in My questions", async (ctx) => {
     // The 409 of the duplicate shows in Chromium's console as a failed resource.
-    const w = await open(`/${CITY}/contests/${MAYOR}/ask`, { token: stack.token, allow: [/status of 409/] });
+    const w = await open(`/${CITY}/contests/${MAYOR}/ask`, { session: resident, allow: [/status of 409/] });
     const { page } = w;
     await page.getByRole("heading", { level: 1, name: "Ask a question" }).waitFor();
     const rents = (await apiGet(`/cities/${CITY}/questions/${RENTS_Q}`)).question.text;
@@ -393,7 +371,7 @@ describe("a signed-in resident", () => {
     const suggestion = page.locator(".similar").getByRole("link", { name: rents });
     await suggestion.waitFor();
     assert.deepEqual(await texts(page, ".similar li"), similar.similar.map((s) => s.text));
-    await axe(page, t);
+    await axe(page, ctx);
     await shot(page, "ask-similar");
 
     // The exact same question again: 409, with a link to the one already asked.
@@ -413,23 +391,22 @@ describe("a signed-in resident", () => {
     await page.getByRole("button", { name: "Ask the candidates" }).click();
     await page.getByRole("heading", { name: "Thank you: your question was received" }).waitFor();
     await page.getByText("Waiting for moderation").first().waitFor();
-    await axe(page, t);
+    await axe(page, ctx);
     await page.getByRole("link", { name: "My questions" }).first().click();
     await page.getByRole("heading", { level: 1, name: "My questions" }).waitFor();
     const item = page.locator(".my-questions li", { hasText: text });
     await item.waitFor();
     assert.match(await item.innerText(), /Waiting for moderation/);
-    const me = await apiGet("/me", stack.token);
+    const me = await apiGet("/me", resident.idToken);
     assert.equal(me.questions.find((q) => q.text === text)?.status, "pending");
-    await axe(page, t);
+    await axe(page, ctx);
     await shot(page, "my-questions");
     await w.check();
     await w.close();
   });
 
-  it("refuses a question that breaks the rules before sending it", async (t) => {
-    if (!need(t)) return;
-    const w = await open(`/${CITY}/contests/${MAYOR}/ask`, { token: stack.token });
+  it("refuses a question that breaks the rules before sending it", async (ctx) => {
+    const w = await open(`/${CITY}/contests/${MAYOR}/ask`, { session: resident });
     const { page } = w;
     await page.getByLabel("Your question").fill("Too short");
     await page.getByLabel("Topics (optional)").fill("a, b, c, d, e, f");
@@ -438,14 +415,28 @@ describe("a signed-in resident", () => {
     await page.getByText("At most 5 tags.").waitFor();
     assert.equal(await page.getByLabel("Your question").getAttribute("aria-invalid"), "true");
     assert.equal(await page.evaluate(() => document.activeElement?.id), "q-text", "focus goes to the first error");
-    await axe(page, t);
+    await axe(page, ctx);
     await w.check();
     await w.close();
   });
 });
 
+candidateSuites();
+moderationSuites();
+
 describe("first load", () => {
-  it("never downloads hls.js on pages without video", () => {
-    assert.deepEqual(hlsRequests, [], "hls.js was requested");
+  it("downloads hls.js only on pages that play video, and the candidates' code only on their pages", () => {
+    // Both were downloaded where needed (the hls.js playback test, the candidate's pages).
+    assert.ok(t.hlsRequests.length > 0 && t.recorderRequests.length > 0, "the chunk names are still recognised");
+    assert.deepEqual(
+      t.hlsRequests.filter((u) => !/\/(questions|answers)\//.test(new URL(u).pathname)),
+      [],
+      "hls.js was requested by a page without video",
+    );
+    assert.deepEqual(
+      t.recorderRequests.filter((u) => !/\/candidates\/[^/]+\/(queue|answers)\//.test(new URL(u).pathname + "/")),
+      [],
+      "the recorder was requested by a page that does not record",
+    );
   });
 });

@@ -46,6 +46,10 @@ export function Ballot({ city }: { city: string }) {
         </section>
       )}
       {b.contests.length === 0 && <p>This election has no contests yet.</p>}
+      <p class="meta">
+        Questions are checked by the city's moderators: <a href={`/${encodeURIComponent(city)}/moderation/log`}>the public moderation log</a>{" "}
+        lists every decision and its reason.
+      </p>
     </Page>
   );
 }

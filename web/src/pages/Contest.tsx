@@ -5,6 +5,7 @@ import type { Candidate, ContestPage, ListedQuestion, Measure, QuestionList, Sor
 import { SORTS } from "../types";
 import { ErrorNote, Loading, Page, VerifiedBadge, formatDay, formatTime, plural, useData } from "../ui";
 import { contestHref, contestTitle } from "./Ballot";
+import { candidateHref } from "./Candidate";
 
 export function questionHref(city: string, id: string) {
   return `/${encodeURIComponent(city)}/questions/${encodeURIComponent(id)}`;
@@ -37,14 +38,14 @@ export function Contest({ city, id, sort }: { city: string; id: string; sort: So
         <a href={"/" + encodeURIComponent(city)}>← The whole ballot</a>
       </p>
       {contest.description && <p>{contest.description}</p>}
-      {contest.kind === "race" && <Candidates candidates={candidates} seats={contest.seats} />}
+      {contest.kind === "race" && <Candidates city={city} candidates={candidates} seats={contest.seats} />}
       {m && <MeasureText measure={m} />}
       <Questions city={city} contestId={id} sort={sort} candidates={candidates.length} title={title} />
     </Page>
   );
 }
 
-function Candidates({ candidates, seats }: { candidates: Candidate[]; seats?: number }) {
+function Candidates({ city, candidates, seats }: { city: string; candidates: Candidate[]; seats?: number }) {
   return (
     <section aria-labelledby="candidates">
       <h2 id="candidates">Candidates</h2>
@@ -53,7 +54,7 @@ function Candidates({ candidates, seats }: { candidates: Candidate[]; seats?: nu
         {candidates.map((c) => (
           <li key={c.id} class="card">
             <h3>
-              {c.name} {c.verified && <VerifiedBadge />}
+              <a href={candidateHref(city, c.id)}>{c.name}</a> {c.verified && <VerifiedBadge />}
             </h3>
             {(c.party || c.ballotDesignation) && <p class="meta">{[c.party, c.ballotDesignation].filter(Boolean).join(" · ")}</p>}
             {c.bio && <p>{c.bio}</p>}

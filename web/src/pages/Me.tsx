@@ -1,13 +1,17 @@
-import { api } from "../api";
+import { useState } from "preact/hooks";
+import { api, cityPath } from "../api";
 import { useSession } from "../auth";
 import type { Me as MeData, MyQuestion } from "../types";
+import { codeLabel } from "../components/Report";
 import { ErrorNote, Loading, Page, StatusBadge, formatTime, useData } from "../ui";
 import { contestHref } from "./Ballot";
+import { candidateHref } from "./Candidate";
 import { questionHref } from "./Contest";
 
 export function Me() {
   const session = useSession();
-  const me = useData("me:" + (session?.subject ?? ""), (signal) =>
+  const [n, setN] = useState(0);
+  const me = useData("me:" + (session?.subject ?? "") + ":" + n, (signal) =>
     session ? api<MeData>("/me", { signal, auth: true }) : Promise.reject(new Error("signed out")),
   );
   if (!session) {
@@ -35,7 +39,7 @@ export function Me() {
       ) : (
         <ul class="cards my-questions">
           {m.questions.map((q) => (
-            <MyQuestionItem key={q.id} q={q} />
+            <MyQuestionItem key={q.id} q={q} onChange={() => setN((x) => x + 1)} />
           ))}
         </ul>
       )}
@@ -45,7 +49,16 @@ export function Me() {
           <ul>
             {m.roles.map((r) => (
               <li key={r.city + r.role}>
-                {r.role.replace("_", " ")} of {r.city}
+                {r.role.replace("_", " ")} of {r.city}:{" "}
+                <a href={`/${encodeURIComponent(r.city)}/moderation`}>Moderation queue</a>
+                {r.role === "city_admin" && (
+                  <>
+                    {" · "}
+                    <a href={`/${encodeURIComponent(r.city)}/claims`}>Candidate claims</a>
+                  </>
+                )}
+                {" · "}
+                <a href={`/${encodeURIComponent(r.city)}/moderation/log`}>Public log</a>
               </li>
             ))}
           </ul>
@@ -57,8 +70,16 @@ export function Me() {
           <ul>
             {m.candidacies.map((c) => (
               <li key={c.candidateId}>
-                {c.name} ({c.city}): <StatusBadge status={c.verification} />
+                <a href={candidateHref(c.city, c.candidateId)}>{c.name}</a> ({c.city}): <StatusBadge status={c.verification} />
                 {c.reason && <> {c.reason}</>}
+                {c.verification === "verified" && (
+                  <>
+                    {" "}
+                    <a href={`/${encodeURIComponent(c.city)}/candidates/${encodeURIComponent(c.candidateId)}/queue`}>
+                      Answer questions<span class="sr"> as {c.name}</span>
+                    </a>
+                  </>
+                )}
               </li>
             ))}
           </ul>
@@ -68,7 +89,18 @@ export function Me() {
   );
 }
 
-function MyQuestionItem({ q }: { q: MyQuestion }) {
+function MyQuestionItem({ q, onChange }: { q: MyQuestion; onChange: () => void }) {
+  const [appeal, setAppeal] = useState<{ busy: boolean; error?: string }>({ busy: false });
+  async function sendAppeal() {
+    setAppeal({ busy: true });
+    try {
+      await api(cityPath(q.city, "questions", q.id, "appeal"), { method: "POST", auth: true });
+      setAppeal({ busy: false });
+      onChange();
+    } catch (err) {
+      setAppeal({ busy: false, error: (err as Error).message });
+    }
+  }
   return (
     <li class="card">
       <p class="q-text">
@@ -85,11 +117,30 @@ function MyQuestionItem({ q }: { q: MyQuestion }) {
       </p>
       {q.status === "pending" && <p>A moderator will review it before it is published.</p>}
       {q.status === "rejected" && (
-        <p>
-          <strong>Reason:</strong> {q.rejectionReason || "none given"}
-          {q.rejectionCode && <> ({q.rejectionCode.replace(/_/g, " ")})</>}
-        </p>
+        <>
+          <p class="reason">
+            <strong>Reason:</strong> {q.rejectionReason || "none given"}
+            {q.rejectionCode && <> ({codeLabel(q.rejectionCode)})</>}
+          </p>
+          {q.appealedAt ? (
+            <p class="meta">You appealed on {formatTime(q.appealedAt)}; the decision stands.</p>
+          ) : (
+            <p>
+              <button type="button" class="secondary" disabled={appeal.busy} onClick={sendAppeal}>
+                Appeal<span class="sr"> the rejection of “{q.text}”</span>
+              </button>{" "}
+              <span class="hint">Once: a moderator reviews it again.</span>
+            </p>
+          )}
+          {appeal.error && (
+            <p class="error" role="alert">
+              {appeal.error}
+            </p>
+          )}
+        </>
       )}
+      {q.status === "pending" && q.appealedAt && <p>You appealed: a moderator will review it again.</p>}
+      {q.hidden && <p>It is hidden after residents reported it, until a moderator reviews it.</p>}
       {q.status === "merged" && q.mergedInto && (
         <p>
           Merged into <a href={questionHref(q.city, q.mergedInto)}>an earlier question</a> that asks the same.

@@ -1,6 +1,7 @@
 import { useEffect } from "preact/hooks";
 import { api, cityPath } from "../api";
 import { useSession } from "../auth";
+import { Report } from "../components/Report";
 import { VideoPlayer } from "../components/VideoPlayer";
 import { VoteButtons } from "../components/Vote";
 import { WhyRank } from "../components/WhyRank";
@@ -8,6 +9,7 @@ import { navigate } from "../router";
 import type { CandidateAnswer, QuestionPage } from "../types";
 import { ErrorNote, Loading, Page, StatusBadge, formatTime, useData } from "../ui";
 import { contestHref } from "./Ballot";
+import { candidateHref } from "./Candidate";
 import { questionHref } from "./Contest";
 
 export function Question({ city, id }: { city: string; id: string }) {
@@ -33,7 +35,7 @@ export function Question({ city, id }: { city: string; id: string }) {
       </Page>
     );
   }
-  const { question: q, versions, why, answered, candidates } = page.data;
+  const { question: q, versions, why, answered, candidates, mergedFrom } = page.data;
   return (
     <Page title={q.text}>
       <p>
@@ -62,6 +64,7 @@ export function Question({ city, id }: { city: string; id: string }) {
         mine={mine.data?.value}
       />
       <WhyRank why={why} />
+      <Report city={city} targetType="question" targetId={q.id} what="this question" />
 
       <section aria-labelledby="answers">
         <h2 id="answers">Answers</h2>
@@ -70,10 +73,22 @@ export function Question({ city, id }: { city: string; id: string }) {
         </p>
         <ul class="answers">
           {candidates.map((c) => (
-            <Answer key={c.candidateId} a={c} />
+            <Answer key={c.candidateId} city={city} a={c} />
           ))}
         </ul>
       </section>
+
+      {mergedFrom && mergedFrom.length > 0 && (
+        <section aria-labelledby="merged">
+          <h2 id="merged">Merged into this question</h2>
+          <p>Moderators merged these questions, which asked the same, into this one; their votes count here.</p>
+          <ul>
+            {mergedFrom.map((m) => (
+              <li key={m.id}>{m.text}</li>
+            ))}
+          </ul>
+        </section>
+      )}
 
       {versions.length > 0 && (
         <section aria-labelledby="versions">
@@ -96,14 +111,17 @@ export function Question({ city, id }: { city: string; id: string }) {
   );
 }
 
-function Answer({ a }: { a: CandidateAnswer }) {
+function Answer({ city, a }: { city: string; a: CandidateAnswer }) {
   return (
     <li class="answer">
       <h3>
-        {a.name} <StatusBadge status={a.status} />
+        <a href={candidateHref(city, a.candidateId)}>{a.name}</a> <StatusBadge status={a.status} />
       </h3>
-      {a.video?.playlistUrl ? (
-        <VideoPlayer video={a.video} title={`${a.name}'s answer`} />
+      {a.answer?.masterUrl ? (
+        <>
+          <VideoPlayer playback={a.answer} title={`${a.name}'s answer`} />
+          <Report city={city} targetType="answer" targetId={a.answer.answerId} what={`${a.name}'s answer`} />
+        </>
       ) : a.status === "published" ? (
         <p>The video is being prepared.</p>
       ) : null}

@@ -1,0 +1,7 @@
+// Command list-candidate-answers is the Lambda function behind the route named "list-candidate-answers" in
+// shared/routes; its handler lives in shared/api.
+package main
+
+import "github.com/civicq/civicq/shared/runtime"
+
+func main() { runtime.ServeHTTP("list-candidate-answers") }
