@@ -504,7 +504,7 @@ func TestRankConcurrentUpdatesEndAtTheHighestSeq(t *testing.T) {
 }
 
 func TestRankRedisDownIsUnavailableFast(t *testing.T) {
-	c := newTestCache(t, testenv.ClosedPort(t))
+	c := newFaultCache(t, testenv.ClosedPort(t))
 	inv := metrics.NewInvocation("test", false)
 	ctx := metrics.WithInvocation(context.Background(), inv)
 	start := time.Now()

@@ -351,7 +351,7 @@ func TestNilCacheFailsOpen(t *testing.T) {
 
 // A city may set questions_per_day to 0: nobody may post, whether or not Redis is up.
 func TestMaxZeroAllowsNothing(t *testing.T) {
-	down := newTestCache(t, testenv.ClosedPort(t))
+	down := newFaultCache(t, testenv.ClosedPort(t))
 	inv := metrics.NewInvocation("question", false)
 	ctx := metrics.WithInvocation(context.Background(), inv)
 	for _, c := range []*Cache{newTestCache(t, testenv.RedisAddr(t)), down, nil} {
