@@ -86,7 +86,7 @@ func (d *decoder) request(ev *events.APIGatewayV2HTTPRequest) bool {
 		case "stageVariables":
 			return d.strMap(&ev.StageVariables)
 		case "body":
-			return d.str(&ev.Body)
+			return d.unique(&ev.Body)
 		case "isBase64Encoded":
 			return d.boolean(&ev.IsBase64Encoded)
 		}
@@ -107,7 +107,7 @@ func (d *decoder) requestContext(rc *events.APIGatewayV2HTTPRequestContext) bool
 		case "stage":
 			return d.str(&rc.Stage)
 		case "requestId":
-			return d.str(&rc.RequestID)
+			return d.unique(&rc.RequestID)
 		case "authorizer":
 			if d.null() {
 				rc.Authorizer = nil
@@ -124,7 +124,7 @@ func (d *decoder) requestContext(rc *events.APIGatewayV2HTTPRequestContext) bool
 		case "domainPrefix":
 			return d.str(&rc.DomainPrefix)
 		case "time":
-			return d.str(&rc.Time)
+			return d.unique(&rc.Time)
 		case "timeEpoch":
 			return d.int64(&rc.TimeEpoch)
 		case "http":
@@ -200,7 +200,7 @@ func (d *decoder) authentication(a *events.APIGatewayV2HTTPRequestContextAuthent
 		return d.object(clientCertFields, func(key []byte) bool {
 			switch string(key) {
 			case "clientCertPem":
-				return d.str(&c.ClientCertPem)
+				return d.unique(&c.ClientCertPem)
 			case "issuerDN":
 				return d.str(&c.IssuerDN)
 			case "serialNumber":

@@ -119,8 +119,22 @@ func (d *decoder) unknown(key []byte, fields []string) bool {
 	return d.skip(0)
 }
 
-// str reads a string into *s (a null or another type leaves the fast path).
+// str reads a string into *s (a null or another type leaves the fast path),
+// interned (see intern.go): use it for values that repeat from request to request.
 func (d *decoder) str(s *string) bool {
+	if d.peek() != '"' {
+		return false
+	}
+	b, ok := d.strBytes()
+	if ok {
+		*s = intern(b)
+	}
+	return ok
+}
+
+// unique reads a string that differs on every request (an id, a time, a body)
+// without interning it.
+func (d *decoder) unique(s *string) bool {
 	if d.peek() != '"' {
 		return false
 	}
@@ -287,7 +301,7 @@ func (d *decoder) strMap(m *map[string]string) bool {
 		if !d.str(&v) {
 			return false
 		}
-		(*m)[string(k)] = v
+		(*m)[intern(k)] = v
 		if d.consume(',') {
 			continue
 		}
@@ -351,7 +365,7 @@ func (d *decoder) multiMap(m *map[string][]string) bool {
 		if !d.strSlice(&v) {
 			return false
 		}
-		(*m)[string(k)] = v
+		(*m)[intern(k)] = v
 		if d.consume(',') {
 			continue
 		}

@@ -22,14 +22,20 @@ func has(x uint64, c byte) uint64 {
 	return (y - ones) &^ y
 }
 
+// word reads 8 bytes as one little-endian word (the compiler makes it one load).
+func word[T string | []byte](w T) uint64 {
+	_ = w[7]
+	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+}
+
 // plainBytes returns how many leading bytes of b a JSON string reader can take as
 // they are: no quote, no backslash, no control character, no non-ASCII byte (which
 // needs a UTF-8 check).
 func plainBytes(b []byte) int {
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
-		x := uint64(b[i]) | uint64(b[i+1])<<8 | uint64(b[i+2])<<16 | uint64(b[i+3])<<24 |
-			uint64(b[i+4])<<32 | uint64(b[i+5])<<40 | uint64(b[i+6])<<48 | uint64(b[i+7])<<56
+		x := word(b[i : i+8])
 		if (below(x, 0x20)|has(x, '"')|has(x, '\\'))&highs != 0 {
 			break
 		}
@@ -47,9 +53,10 @@ func plainBytes(b []byte) int {
 func safeString(s string) int {
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		if (below(x, 0x20)|has(x, '"')|has(x, '\\')|has(x, '<')|has(x, '>')|has(x, '&'))&highs != 0 {
+		x := word(s[i : i+8])
+		// '"' (0x22) and '&' (0x26) differ only in bit 2, '<' (0x3c) and '>'
+		// (0x3e) only in bit 1: setting that bit tests each pair at once.
+		if (below(x, 0x20)|has(x|ones*4, '&')|has(x|ones*2, '>')|has(x, '\\'))&highs != 0 {
 			break
 		}
 	}

@@ -10,13 +10,14 @@
 // shared/apigwjson, which writes json.Marshal's bytes and reads as json.Unmarshal
 // does without reflection: that cost belongs to API Gateway in the cloud, not to
 // the function being measured. A response body is read as bytes and base64-decoded
-// into a pooled buffer, never copied into a string first.
+// into a pooled buffer, never copied into a string first, with segmentio/asm's
+// base64 (AVX2 on amd64, NEON on arm64; the standard library's results, several
+// times faster on the kilobytes of a gzip body).
 package gateway
 
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"io"
 	"log/slog"
@@ -32,6 +33,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/google/uuid"
+	"github.com/segmentio/asm/base64"
 
 	"github.com/civicq/civicq/shared/api"
 	"github.com/civicq/civicq/shared/apigwjson"
