@@ -251,6 +251,9 @@ func (d *decoder) response(resp *events.APIGatewayV2HTTPResponse, body *[]byte) 
 			if d.null() {
 				return true
 			}
+			if d.peek() != '"' {
+				return false
+			}
 			b, ok := d.strBytes()
 			*body = b
 			return ok

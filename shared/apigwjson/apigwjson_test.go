@@ -130,7 +130,7 @@ func TestResponseEdgeCases(t *testing.T) {
 	for _, doc := range []string{
 		`{"statusCode":200,"headers":{"Content-Type":"application/json"},"multiValueHeaders":null,"body":"QUJD","isBase64Encoded":true,"cookies":[]}`,
 		`{"statusCode":404,"headers":null,"multiValueHeaders":{"X":["1","2"]},"body":"{\"error\":{}}","cookies":null}`,
-		`{"statusCode":200.5}`, `{"statusCode":"200"}`, `{"statusCode":null,"body":null}`, `{"StatusCode":200}`,
+		`{"statusCode":200.5}`, `{"statusCode":"200"}`, `{"body":0"}`, `{"body":1}`, `{"body":[]}`, `{"statusCode":null,"body":null}`, `{"StatusCode":200}`,
 		`{"multiValueHeaders":{"X":null}}`, `{"multiValueHeaders":{"X":[]}}`, `{"body":"\u00e9"}`, `null`, `{`,
 	} {
 		sameResponse(t, []byte(doc))
@@ -190,6 +190,12 @@ func FuzzDecodeRequest(f *testing.F) {
 	for _, s := range []string{`{"version":"2.0","headers":{"a":"b"},"body":"x\"y\u00e9","requestContext":{"timeEpoch":1,"authorizer":{"jwt":{"claims":{}}}}}`,
 		`{"Version":"x"}`, `{"cookies":["a"],"unknown":[1,{"x":null}]}`} {
 		f.Add([]byte(s))
+	}
+	files, _ := filepath.Glob("../../events/*/*.json")
+	for _, file := range files {
+		if data, err := os.ReadFile(file); err == nil {
+			f.Add(data)
+		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) { sameRequest(t, data) })
 }

@@ -145,7 +145,8 @@ func (d *decoder) unique(s *string) bool {
 	return ok
 }
 
-// strBytes reads the string starting at d.pos, which is '"'. The result aliases the
+// strBytes reads the string starting at d.pos, which the caller has checked is '"'
+// (with peek). The result aliases the
 // input unless the string has escapes. Control characters and invalid escapes are
 // invalid JSON; invalid UTF-8 and escaped surrogates (which encoding/json replaces
 // with U+FFFD) leave the fast path.
