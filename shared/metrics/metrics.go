@@ -277,8 +277,12 @@ func (i *Invocation) WriteEMF(w io.Writer, namespace string, duration time.Durat
 	slices.SortFunc(props, func(a, b property) int { return strings.Compare(a.key, b.key) })
 
 	// The document is assembled by hand rather than from a map so that "_aws"
-	// comes first and the member order is stable, which keeps logs readable.
-	b := make([]byte, 0, 512+64*len(counters)+64*len(props))
+	// comes first and the member order is stable, which keeps logs readable. Its
+	// buffer is reused: an io.Writer may not keep what it is given.
+	buf := docBuffers.Get().(*[]byte)
+	defer docBuffers.Put(buf)
+	b := (*buf)[:0]
+	defer func() { *buf = b[:0] }()
 	b = append(b, `{"_aws":{"Timestamp":`...)
 	b = strconv.AppendInt(b, now.UnixMilli(), 10)
 	b = append(b, `,"CloudWatchMetrics":[{"Namespace":`...)
@@ -327,6 +331,9 @@ func (i *Invocation) WriteEMF(w io.Writer, namespace string, duration time.Durat
 	}
 	return nil
 }
+
+// docBuffers holds the buffers documents are assembled in.
+var docBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
