@@ -69,9 +69,9 @@ func (d *decoder) literal(lit string) bool {
 // null consumes a null when one comes next.
 func (d *decoder) null() bool { return d.peek() == 'n' && d.literal("null") }
 
-// object reads an object into a struct: member calls field with each key, positioned
-// at the value, which field must consume. fields are the struct's JSON names (for
-// unknown).
+// object reads an object into a struct: it calls field with each member's key,
+// positioned at the member's value, which field must consume. fields are the
+// struct's JSON names (for unknown).
 func (d *decoder) object(fields []string, field func(key []byte) bool) bool {
 	if !d.consume('{') {
 		return false // null or another type: encoding/json's call
