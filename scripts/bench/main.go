@@ -23,8 +23,10 @@ import (
 	"os"
 	goruntime "runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -48,25 +50,27 @@ func main() {
 	duration := flag.Duration("duration", 6*time.Second, "length of each measured run")
 	workers := flag.Uint64("workers", 32, "concurrent requests in flight")
 	rounds := flag.Int("rounds", 2, "alternating rounds of each target (the machine is noisy)")
-	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measured runs to this file")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the whole run to this file")
 	only := flag.String("only", "", "comma-separated targets to measure (hello,bytes,ballot,list,votes), e.g. to profile one")
 	flag.Parse()
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err == nil {
-			err = pprof.StartCPUProfile(f)
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench:", err)
-			os.Exit(1)
-		}
+	err := run(*duration, *workers, *rounds, *only, *cpuProfile)
+	if err == nil && *memProfile != "" {
+		err = writeHeapProfile(*memProfile)
 	}
-	err := run(*duration, *workers, *rounds, *only)
-	pprof.StopCPUProfile()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.Lookup("allocs").WriteTo(f, 0)
 }
 
 // target is one thing to load.
@@ -75,7 +79,7 @@ type target struct {
 	targeter  vegeta.Targeter
 }
 
-func run(duration time.Duration, workers uint64, rounds int, only string) error {
+func run(duration time.Duration, workers uint64, rounds int, only, cpuProfile string) error {
 	ctx := context.Background()
 	env, cleanup, err := setup(ctx)
 	defer cleanup()
@@ -109,17 +113,34 @@ func run(duration time.Duration, workers uint64, rounds int, only string) error 
 		{"votes", "votes via gateway", env.votes()},
 	}
 
+	// Profile the measured runs only, not the setup (signing 1,000 tokens).
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+
 	fmt.Fprintf(out, "bench: %d workers, %v per run, %d rounds, GOMAXPROCS=%d\n", workers, duration, rounds, goruntime.GOMAXPROCS(0))
-	fmt.Fprintf(out, "%-32s %10s %9s %9s %9s %8s\n", "target", "req/s", "p50", "p95", "p99", "errors")
+	fmt.Fprintf(out, "%-32s %10s %9s %9s %9s %8s %10s\n", "target", "req/s", "p50", "p95", "p99", "errors", "cpu/req")
 	best := map[string]vegeta.Metrics{}
+	cpu := map[string][]time.Duration{}
 	for r := 0; r < rounds; r++ {
 		for _, t := range targets {
 			if only != "" && !strings.Contains(","+only+",", ","+t.key+",") {
 				continue
 			}
+			cpu0 := cpuTime()
 			m := attack(t.targeter, duration, workers)
-			fmt.Fprintf(out, "%-32s %10.0f %9s %9s %9s %7.2f%%\n", t.name, m.Throughput,
-				round(m.Latencies.P50), round(m.Latencies.P95), round(m.Latencies.P99), 100*(1-m.Success))
+			perReq := (cpuTime() - cpu0) / time.Duration(max(m.Requests, 1))
+			cpu[t.key] = append(cpu[t.key], perReq)
+			fmt.Fprintf(out, "%-32s %10.0f %9s %9s %9s %7.2f%% %10s\n", t.name, m.Throughput,
+				round(m.Latencies.P50), round(m.Latencies.P95), round(m.Latencies.P99), 100*(1-m.Success), perReq.Round(time.Microsecond))
 			if len(m.Errors) > 0 {
 				fmt.Fprintf(out, "    first errors: %v\n", m.Errors[:min(3, len(m.Errors))])
 			}
@@ -134,6 +155,17 @@ func run(duration time.Duration, workers uint64, rounds int, only string) error 
 			if m, ok := best[t.key]; ok {
 				fmt.Fprintf(out, "  %-30s %5.0f%%   (%.1fx the reference design's %d req/s)\n", t.name, 100*m.Throughput/h,
 					m.Throughput/referenceRPS, referenceRPS)
+			}
+		}
+	}
+	if h := median(cpu["hello"]); h > 0 {
+		// On a machine shared with other work, req/s swings with what the others
+		// do; the CPU this process spends per request (server, client and GC,
+		// all in this process; Postgres and Redis not counted) is steadier.
+		fmt.Fprintln(out, "median CPU per request in this process, and the hello-world's as a share of it:")
+		for _, t := range targets {
+			if c := median(cpu[t.key]); c > 0 {
+				fmt.Fprintf(out, "  %-30s %9s  %4.0f%%\n", t.name, c.Round(time.Microsecond), 100*float64(h)/float64(c))
 			}
 		}
 	}
@@ -334,6 +366,24 @@ func serve(h http.Handler) (string, error) {
 	}
 	go func() { _ = http.Serve(l, h) }()
 	return "http://" + l.Addr().String(), nil
+}
+
+// cpuTime is the user and system CPU time this process has used (all threads).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 func round(d time.Duration) string {

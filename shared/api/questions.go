@@ -1,11 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -43,13 +45,42 @@ func cityPolicy(w http.ResponseWriter, r *http.Request, d *Deps) (domain.CityPol
 		return json.Marshal(p)
 	})
 	if err == nil {
-		err = json.Unmarshal(body, &p)
+		p, err = decodePolicy(slug, body)
 	}
 	if err != nil {
 		writeStoreError(w, r, d.Log, "city_not_found", "No city called \""+slug+"\" is on CivicQ.", err)
 		return p, false
 	}
 	return p, true
+}
+
+// decodedPolicy is a city's policy with the cached bytes it was decoded from.
+type decodedPolicy struct {
+	raw    []byte
+	policy domain.CityPolicy
+}
+
+// policies remembers each city's last decoded policy, per execution environment
+// (a Lambda is one process). Entries are checked against the cached bytes, so
+// functions sharing a process (the local gateway) cannot mislead each other.
+var policies sync.Map // slug -> *decodedPolicy
+
+// decodePolicy decodes a city's cached policy, remembering the last one per city:
+// the cache's in-memory tier hands back the same bytes for a second at a time, so
+// on a busy route the JSON is decoded when it changes rather than on every
+// request (it was a tenth of the ranked list's handler time).
+func decodePolicy(slug string, body []byte) (domain.CityPolicy, error) {
+	if v, ok := policies.Load(slug); ok {
+		if last := v.(*decodedPolicy); bytes.Equal(last.raw, body) {
+			return last.policy, nil
+		}
+	}
+	var p domain.CityPolicy
+	if err := json.Unmarshal(body, &p); err != nil {
+		return p, err
+	}
+	policies.Store(slug, &decodedPolicy{raw: body, policy: p})
+	return p, nil
 }
 
 // cityAndID reads the city's policy and the UUID path parameter named param,

@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"context"
+	stdbase64 "encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -100,6 +101,38 @@ func TestBinaryBodyIsBase64(t *testing.T) {
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &ev))
 	require.False(t, ev.IsBase64Encoded)
 	require.Equal(t, `{"a":1}`, ev.Body)
+}
+
+// A binary response travels base64-encoded in the response JSON (as the api-proxy
+// sends every non-UTF-8 body); the gateway writes it decoded, and answers a bare
+// 500 for a body that is not valid base64, as API Gateway does.
+func TestBinaryResponsesAreDecoded(t *testing.T) {
+	var body []byte
+	raw := false
+	fn := lambda.NewHandler(func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		enc := stdbase64.StdEncoding.EncodeToString(body)
+		if raw {
+			enc = "not base64!"
+		}
+		return events.APIGatewayV2HTTPResponse{StatusCode: 200, Body: enc, IsBase64Encoded: true,
+			Headers: map[string]string{"Content-Encoding": "gzip"}}, nil
+	})
+	g, err := New([]Mount{{Route: publicRow, Handler: fn}}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	for _, n := range []int{0, 1, 2, 3, 44, 45, 46, 100, 4318, 65536 + 7} {
+		body = make([]byte, n)
+		for i := range body {
+			body[i] = byte(i*7 + n)
+		}
+		rec := do(g, "GET", "/api/cities/riverton/things/x", nil, nil)
+		require.Equal(t, 200, rec.Code)
+		require.Equal(t, "gzip", rec.Header().Get("Content-Encoding"))
+		require.Equal(t, string(body), rec.Body.String(), "%d bytes", n)
+	}
+	raw = true
+	rec := do(g, "GET", "/api/cities/riverton/things/x", nil, nil)
+	require.Equal(t, 500, rec.Code)
+	require.JSONEq(t, `{"message":"Internal Server Error"}`, rec.Body.String())
 }
 
 func TestUnroutedRequests(t *testing.T) {

@@ -73,9 +73,24 @@ type Invocation struct {
 	cacheErrors atomic.Int64
 	status      atomic.Int32
 
-	mu       sync.Mutex
-	counters map[string]float64
-	props    map[string]any
+	// Counters and properties are few per invocation (a handful at most), so they
+	// are short slices searched in order, starting in the arrays below: recording
+	// them allocates nothing, where maps cost an allocation each per invocation.
+	mu          sync.Mutex
+	counters    []counter
+	props       []property
+	counterBuf  [2]counter
+	propertyBuf [4]property
+}
+
+type counter struct {
+	name string
+	val  float64
+}
+
+type property struct {
+	key string
+	val any
 }
 
 // discard absorbs metrics recorded outside an instrumented invocation (tests,
@@ -90,7 +105,9 @@ func NewInvocation(function string, coldStart bool) *Invocation {
 	if function == "" {
 		function = "unknown"
 	}
-	return &Invocation{function: function, coldStart: coldStart}
+	i := &Invocation{function: function, coldStart: coldStart}
+	i.counters, i.props = i.counterBuf[:0], i.propertyBuf[:0]
+	return i
 }
 
 type ctxKey struct{}
@@ -153,13 +170,21 @@ func (i *Invocation) Count(name string, n float64) {
 	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	if _, ok := i.counters[name]; !ok && len(i.counters) >= maxCounters {
-		return
+	if c := i.counter(name); c != nil {
+		c.val += n
+	} else if len(i.counters) < maxCounters {
+		i.counters = append(i.counters, counter{name, n})
 	}
-	if i.counters == nil {
-		i.counters = make(map[string]float64)
+}
+
+// counter returns the named counter, nil if there is none (i.mu held).
+func (i *Invocation) counter(name string) *counter {
+	for n := range i.counters {
+		if i.counters[n].name == name {
+			return &i.counters[n]
+		}
 	}
-	i.counters[name] += n
+	return nil
 }
 
 // SetStatus records the HTTP status the invocation answered with; the document
@@ -185,10 +210,13 @@ func (i *Invocation) SetProperty(key string, v any) {
 	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	if i.props == nil {
-		i.props = make(map[string]any)
+	for n := range i.props {
+		if i.props[n].key == key {
+			i.props[n].val = v
+			return
+		}
 	}
-	i.props[key] = v
+	i.props = append(i.props, property{key, v})
 }
 
 // reserved reports whether name belongs to the document's fixed members.
@@ -204,13 +232,16 @@ func reserved(name string) bool {
 	return false
 }
 
-// statusClass maps an HTTP status to its class; "none" when no valid status was set.
-func statusClass(code int32) string {
+// statusClassJSON maps an HTTP status to its class as a JSON string; "none" when no
+// valid status was set.
+func statusClassJSON(code int32) string {
 	if code < 100 || code > 599 {
-		return "none"
+		return `"none"`
 	}
-	return strconv.Itoa(int(code/100)) + "xx"
+	return statusClasses[code/100-1]
 }
+
+var statusClasses = [...]string{`"1xx"`, `"2xx"`, `"3xx"`, `"4xx"`, `"5xx"`}
 
 // WriteEMF writes the invocation's metrics as one EMF document: a single line of
 // JSON terminated by "\n", in a single w.Write call so that documents written
@@ -229,24 +260,16 @@ func (i *Invocation) WriteEMF(w io.Writer, namespace string, duration time.Durat
 		function = function[:maxDimValueLen]
 	}
 
-	// Snapshot the maps under the lock, sorted so the document is deterministic.
-	type counter struct {
-		name string
-		val  float64
-	}
-	type property struct {
-		key string
-		val any
-	}
+	// Snapshot under the lock (on the stack for the usual few), sorted so the
+	// document is deterministic.
+	var counterBuf [8]counter
+	var propBuf [8]property
 	i.mu.Lock()
-	counters := make([]counter, 0, len(i.counters))
-	for name, v := range i.counters {
-		counters = append(counters, counter{name, v})
-	}
-	props := make([]property, 0, len(i.props))
-	for key, v := range i.props {
-		if _, isCounter := i.counters[key]; !isCounter && !reserved(key) {
-			props = append(props, property{key, v})
+	counters := append(counterBuf[:0], i.counters...)
+	props := propBuf[:0]
+	for _, p := range i.props {
+		if i.counter(p.key) == nil && !reserved(p.key) {
+			props = append(props, p)
 		}
 	}
 	i.mu.Unlock()
@@ -254,8 +277,12 @@ func (i *Invocation) WriteEMF(w io.Writer, namespace string, duration time.Durat
 	slices.SortFunc(props, func(a, b property) int { return strings.Compare(a.key, b.key) })
 
 	// The document is assembled by hand rather than from a map so that "_aws"
-	// comes first and the member order is stable, which keeps logs readable.
-	b := make([]byte, 0, 512+64*len(counters)+64*len(props))
+	// comes first and the member order is stable, which keeps logs readable. Its
+	// buffer is reused: an io.Writer may not keep what it is given.
+	buf := docBuffers.Get().(*[]byte)
+	defer docBuffers.Put(buf)
+	b := (*buf)[:0]
+	defer func() { *buf = b[:0] }()
 	b = append(b, `{"_aws":{"Timestamp":`...)
 	b = strconv.AppendInt(b, now.UnixMilli(), 10)
 	b = append(b, `,"CloudWatchMetrics":[{"Namespace":`...)
@@ -273,8 +300,10 @@ func (i *Invocation) WriteEMF(w io.Writer, namespace string, duration time.Durat
 	}
 	b = append(b, `]}]}`...)
 
-	b = appendMember(b, DimFunction, appendString(nil, function))
-	b = appendMember(b, DimStatusClass, appendString(nil, statusClass(i.status.Load())))
+	b = append(b, `,"Function":`...)
+	b = appendString(b, function)
+	b = append(b, `,"StatusClass":`...)
+	b = append(b, statusClassJSON(i.status.Load())...)
 	b = appendNumberMember(b, MetricDuration, ms(duration))
 	b = appendNumberMember(b, MetricColdStart, boolNum(i.coldStart))
 	b = appendNumberMember(b, MetricDBTime, ms(time.Duration(i.dbTime.Load())))
@@ -286,12 +315,10 @@ func (i *Invocation) WriteEMF(w io.Writer, namespace string, duration time.Durat
 		b = appendNumberMember(b, c.name, c.val)
 	}
 	for _, p := range props {
-		v, err := json.Marshal(p.val)
-		if err != nil {
-			// A bad property must not cost the invocation its metrics.
-			v = appendString(nil, fmt.Sprint(p.val))
-		}
-		b = appendMember(b, p.key, v)
+		b = append(b, ',')
+		b = appendString(b, p.key)
+		b = append(b, ':')
+		b = appendValue(b, p.val)
 	}
 	b = append(b, "}\n"...)
 
@@ -304,6 +331,9 @@ func (i *Invocation) WriteEMF(w io.Writer, namespace string, duration time.Durat
 	}
 	return nil
 }
+
+// docBuffers holds the buffers documents are assembled in.
+var docBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
@@ -322,12 +352,19 @@ func appendMetricDef(b []byte, name, unit string) []byte {
 	return append(b, '}')
 }
 
-// appendMember appends `,"key":value` where value is already JSON.
-func appendMember(b []byte, key string, value []byte) []byte {
-	b = append(b, ',')
-	b = appendString(b, key)
-	b = append(b, ':')
-	return append(b, value...)
+// appendValue appends a property's value as JSON. Strings (request ids, routes:
+// nearly every property) are written directly; anything else goes through
+// encoding/json, and a value it cannot encode is written as its fmt.Sprint text,
+// because a bad property must not cost the invocation its metrics.
+func appendValue(b []byte, v any) []byte {
+	if s, ok := v.(string); ok {
+		return appendString(b, s)
+	}
+	j, err := json.Marshal(v)
+	if err != nil {
+		return appendString(b, fmt.Sprint(v))
+	}
+	return append(b, j...)
 }
 
 func appendNumberMember(b []byte, key string, v float64) []byte {

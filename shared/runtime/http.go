@@ -35,6 +35,7 @@ func (rt *Runtime) LambdaHandler(row routes.Route, h http.Handler) lambda.Handle
 func (rt *Runtime) HTTPHandler(row routes.Route, h http.Handler) HTTPFunc {
 	adapter := httpadapter.NewV2(guard(row, h, rt))
 	var invoked atomic.Bool
+	routeKey := row.Pattern()
 	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		start := time.Now()
 		inv := metrics.NewInvocation(row.Name, !invoked.Swap(true))
@@ -42,7 +43,7 @@ func (rt *Runtime) HTTPHandler(row routes.Route, h http.Handler) HTTPFunc {
 			inv.SetProperty("requestId", lc.AwsRequestID)
 		}
 		inv.SetProperty("apiRequestId", ev.RequestContext.RequestID)
-		inv.SetProperty("routeKey", row.Pattern())
+		inv.SetProperty("routeKey", routeKey)
 		ctx = metrics.WithInvocation(ctx, inv)
 
 		// ProxyWithContext, not Proxy: only it carries ctx (the Lambda context, the
