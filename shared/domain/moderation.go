@@ -187,14 +187,7 @@ func (in ReviewInput) Clean() (ReviewInput, []FieldError) {
 	var e *FieldError
 	in.ReasonText, e = cleanText("reasonText", in.ReasonText, ReasonTextMaxChars, uphold)
 	errs = append(errs, e)
-	switch {
-	case uphold:
-		errs = append(errs, oneOf("reasonCode", in.ReasonCode, RejectionCodes))
-	case in.ReasonCode == "":
-		in.ReasonCode = CodeNoViolation
-	case in.ReasonCode != CodeNoViolation:
-		errs = append(errs, &FieldError{"reasonCode", "dismissing takes no code (or \"" + CodeNoViolation + "\")"})
-	}
+	errs = append(errs, decisionCode(uphold, &in.ReasonCode, RejectionCodes, CodeNoViolation, "dismissing"))
 	return in, collect(errs...)
 }
 
@@ -229,14 +222,7 @@ func (in ClaimDecision) Clean() (ClaimDecision, []FieldError) {
 	var e *FieldError
 	in.ReasonText, e = cleanText("reasonText", in.ReasonText, ReasonTextMaxChars, reject)
 	errs = append(errs, e)
-	switch {
-	case reject:
-		errs = append(errs, oneOf("reasonCode", in.ReasonCode, ClaimRejectionCodes))
-	case in.ReasonCode == "":
-		in.ReasonCode = CodeFilingMatched
-	case in.ReasonCode != CodeFilingMatched:
-		errs = append(errs, &FieldError{"reasonCode", "approving takes no code (or \"" + CodeFilingMatched + "\")"})
-	}
+	errs = append(errs, decisionCode(reject, &in.ReasonCode, ClaimRejectionCodes, CodeFilingMatched, "approving"))
 	return in, collect(errs...)
 }
 
@@ -361,4 +347,20 @@ type CityModerator struct {
 	Email       string    `json:"email"`
 	Role        string    `json:"role"`
 	GrantedAt   time.Time `json:"grantedAt"`
+}
+
+// decisionCode checks the reason code of a two-way decision. The adverse side
+// (refuse) needs one of codes, because the person affected and the public log
+// are told why; the other side needs no code and may only carry def, which it
+// defaults to. verb names that side in the error ("approving", "dismissing").
+func decisionCode(refuse bool, code *string, codes []string, def, verb string) *FieldError {
+	switch {
+	case refuse:
+		return oneOf("reasonCode", *code, codes)
+	case *code == "":
+		*code = def
+	case *code != def:
+		return &FieldError{"reasonCode", verb + " takes no code (or \"" + def + "\")"}
+	}
+	return nil
 }
