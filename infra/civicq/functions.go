@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/civicq/civicq/shared/routes"
 )
 
 // LogRetention is how long every function's log group keeps its events.
@@ -110,6 +112,11 @@ func NewFunction(scope constructs.Construct, name string, props *FunctionProps) 
 	env := map[string]*string{
 		"FUNCTION_NAME":     jsii.String(name),
 		"METRICS_NAMESPACE": jsii.String(MetricsNamespace),
+	}
+	// The collector's settings for a small live heap in a fixed memory size
+	// (routes.GOGC says why).
+	for k, v := range routes.GCEnv(props.MemoryMB) {
+		env[k] = jsii.String(v)
 	}
 	for k, v := range props.Env {
 		env[k] = jsii.String(v)

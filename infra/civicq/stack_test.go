@@ -197,6 +197,14 @@ func TestFunctionSettings(t *testing.T) {
 		if got := p["Timeout"]; got != float64(w.timeout) {
 			t.Errorf("%s: Timeout %v, want %d", name, got, w.timeout)
 		}
+		env, _ := p["Environment"].(map[string]any)
+		vars, _ := env["Variables"].(map[string]any)
+		if got, want := vars["GOGC"], "400"; got != want {
+			t.Errorf("%s: GOGC %v, want %s", name, got, want)
+		}
+		if got, want := vars["GOMEMLIMIT"], routes.MemoryLimit(w.mem); got != want {
+			t.Errorf("%s: GOMEMLIMIT %v, want %s", name, got, want)
+		}
 		// Its own log group, with retention.
 		lc, _ := p["LoggingConfig"].(map[string]any)
 		ref, _ := lc["LogGroup"].(map[string]any)

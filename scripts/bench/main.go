@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	goruntime "runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -39,6 +40,7 @@ import (
 	"github.com/civicq/civicq/shared/gateway"
 	"github.com/civicq/civicq/shared/jwtauth"
 	"github.com/civicq/civicq/shared/jwtauth/jwttest"
+	"github.com/civicq/civicq/shared/localdev"
 	"github.com/civicq/civicq/shared/registry"
 	"github.com/civicq/civicq/shared/routes"
 )
@@ -80,6 +82,8 @@ type target struct {
 }
 
 func run(duration time.Duration, workers uint64, rounds int, only, cpuProfile string) error {
+	// The functions run in this process: with the collector setting they have in Lambda.
+	localdev.UseFunctionGC()
 	ctx := context.Background()
 	env, cleanup, err := setup(ctx)
 	defer cleanup()
@@ -97,7 +101,11 @@ func run(duration time.Duration, workers uint64, rounds int, only, cpuProfile st
 			}
 		}
 	}
-	sameBytes, err := captured(ballot)
+	sameBytes, ballotSize, err := captured(ballot)
+	if err != nil {
+		return err
+	}
+	_, listSize, err := captured(list)
 	if err != nil {
 		return err
 	}
@@ -126,7 +134,8 @@ func run(duration time.Duration, workers uint64, rounds int, only, cpuProfile st
 		defer pprof.StopCPUProfile()
 	}
 
-	fmt.Fprintf(out, "bench: %d workers, %v per run, %d rounds, GOMAXPROCS=%d\n", workers, duration, rounds, goruntime.GOMAXPROCS(0))
+	fmt.Fprintf(out, "bench: %d workers, %v per run, %d rounds, GOMAXPROCS=%d, GOGC=%d (the functions' Lambda setting unless GOGC is set)\n", workers, duration, rounds, goruntime.GOMAXPROCS(0), gcPercent())
+	fmt.Fprintf(out, "response bodies as sent (gzip): ballot %d bytes, ranked list page %d bytes\n", ballotSize, listSize)
 	fmt.Fprintf(out, "%-32s %10s %9s %9s %9s %8s %10s\n", "target", "req/s", "p50", "p95", "p99", "errors", "cpu/req")
 	best := map[string]vegeta.Metrics{}
 	cpu := map[string][]time.Duration{}
@@ -288,8 +297,11 @@ func static(u string) vegeta.Targeter {
 }
 
 func attack(tr vegeta.Targeter, duration time.Duration, workers uint64) vegeta.Metrics {
+	// MaxBody(0): every response is still read to its end, into io.Discard, but
+	// not kept in memory as vegeta does by default (a copy per response, which
+	// measured the load tool rather than the server, more so the larger the body).
 	a := vegeta.NewAttacker(vegeta.Workers(workers), vegeta.MaxWorkers(workers), vegeta.KeepAlive(true),
-		vegeta.Connections(int(workers)), vegeta.Timeout(10*time.Second))
+		vegeta.Connections(int(workers)), vegeta.Timeout(10*time.Second), vegeta.MaxBody(0))
 	var m vegeta.Metrics
 	for res := range a.Attack(tr, vegeta.Rate{Freq: 0}, duration, "bench") {
 		m.Add(res)
@@ -333,20 +345,20 @@ func get(u string) error {
 
 // captured fetches url once as a browser would and returns a handler that answers
 // every request with exactly that status, those headers and that body.
-func captured(u string) (http.Handler, error) {
+func captured(u string) (http.Handler, int, error) {
 	req, err := http.NewRequest(http.MethodGet, u, nil)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	req.Header.Set("Accept-Encoding", "gzip, deflate, br")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	header := resp.Header.Clone()
 	header.Del("Date")
@@ -356,7 +368,7 @@ func captured(u string) (http.Handler, error) {
 		}
 		w.WriteHeader(resp.StatusCode)
 		_, _ = w.Write(body)
-	}), nil
+	}), len(body), nil
 }
 
 func serve(h http.Handler) (string, error) {
@@ -388,4 +400,11 @@ func median(ds []time.Duration) time.Duration {
 
 func round(d time.Duration) string {
 	return d.Round(10 * time.Microsecond).String()
+}
+
+// gcPercent is the collector's current target (debug has no getter).
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
 }

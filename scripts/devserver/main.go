@@ -50,6 +50,8 @@ func main() {
 }
 
 func run(addr, logFile, webDir, cognitoLogFile string, loadDemo, prepareOnly, throwaway bool) error {
+	// The functions run in this process: with the collector setting they have in Lambda.
+	localdev.UseFunctionGC()
 	// One process serves many requests at once here, unlike one Lambda environment:
 	// give each function's pools room unless told otherwise.
 	setDefault("DB_MAX_CONNS", "8")

@@ -49,6 +49,7 @@ import (
 	"github.com/civicq/civicq/shared/gateway"
 	"github.com/civicq/civicq/shared/jwtauth"
 	"github.com/civicq/civicq/shared/jwtauth/jwttest"
+	"github.com/civicq/civicq/shared/localdev"
 	"github.com/civicq/civicq/shared/registry"
 	"github.com/civicq/civicq/shared/routes"
 )
@@ -91,6 +92,8 @@ func main() {
 }
 
 func run(s settings) (bool, error) {
+	// The functions run in this process: with the collector setting they have in Lambda.
+	localdev.UseFunctionGC()
 	out := os.Stdout
 	ctx := context.Background()
 	env, err := setup(ctx, s.users)

@@ -269,6 +269,9 @@ func runEmulator(ctx context.Context, name string, opt Options, n int, next func
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(opt.MemoryMB),
 		"AWS_REGION=us-east-1",
 	}, opt.Env...)
+	for k, v := range routes.GCEnv(opt.MemoryMB) { // as the stack sets them
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
 	var buf syncBuffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

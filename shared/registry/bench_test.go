@@ -33,6 +33,9 @@ func BenchmarkGatewayListWarm(b *testing.B) {
 }
 
 func benchGateway(b *testing.B, target string) {
+	// As the functions run in Lambda (routes.GOGC); GOGC=100 in the environment
+	// measures them with Go's default instead.
+	localdev.UseFunctionGC()
 	dsn := testenv.EmptyDB(b)
 	if _, err := localdev.Prepare(context.Background(), dsn, true); err != nil {
 		b.Fatal(err)
