@@ -160,6 +160,7 @@ func TestExplain(t *testing.T) {
 	require.Equal(t, ConfidenceLow, Explain(RankInput{Up: 3, Created: created}, created).Confidence)
 	require.Equal(t, ConfidenceMedium, Explain(RankInput{Up: 10, Created: created}, created).Confidence)
 	require.Equal(t, 0.0, Explain(RankInput{Created: created}, created.Add(-time.Hour)).AgeHours, "clock skew never gives a negative age")
+	require.Equal(t, 2.51, Explain(RankInput{Created: created}, created.Add(2*time.Hour+30*time.Minute+40*time.Second)).AgeHours, "to the hundredth of an hour")
 
 	// The score does not depend on now; only the age shown does.
 	require.Equal(t, e.Scores, Explain(in, created.Add(1000*time.Hour)).Scores)

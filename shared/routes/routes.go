@@ -95,7 +95,7 @@ var Table = []Route{
 	{Name: "list-cities", Method: "GET", Path: "/api/cities", Access: Public, Who: Anyone, DB: DBRead, Cache: true,
 		MemoryMB: 128, Timeout: 10, Summary: "cities served, with their current election"},
 	{Name: "get-ballot", Method: "GET", Path: "/api/cities/{city}/ballot", Access: Public, Who: Anyone, DB: DBRead, Cache: true,
-		MemoryMB: 128, Timeout: 10, Summary: "a city's upcoming or current election with contests, candidates and measures"},
+		MemoryMB: 128, Timeout: 10, Summary: "a city's upcoming or current election at a glance: contests, candidates, measure summaries"},
 	{Name: "get-candidate", Method: "GET", Path: "/api/cities/{city}/candidates/{candidate}", Access: Public, Who: Anyone, DB: DBRead, Cache: true,
 		MemoryMB: 128, Timeout: 10, Summary: "one candidate's profile"},
 	{Name: "update-candidate", Method: "PUT", Path: "/api/cities/{city}/candidates/{candidate}", Access: Caller, Who: CandidateOfRecord, DB: DBWrite, Cache: true,

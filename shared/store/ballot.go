@@ -61,12 +61,16 @@ func (s *Store) Ballot(ctx context.Context, slug string) (domain.Ballot, error) 
 	}
 	b.Election = domain.ElectionRef{ID: *electionID, Name: *e.name, Date: *e.date, Status: *e.status}
 
-	b.Contests, err = scanContests(br)
+	contests, err := scanContests(br)
 	if err != nil {
 		return b, classify("ballot: contests", err)
 	}
-	if err := fillContests(br, b.Contests); err != nil {
+	if err := fillContests(br, contests); err != nil {
 		return b, classify("ballot", err)
+	}
+	b.Contests = make([]domain.BallotContest, len(contests))
+	for i, c := range contests {
+		b.Contests[i] = c.AtAGlance()
 	}
 	return b, classify("ballot", br.Close())
 }

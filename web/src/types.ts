@@ -54,10 +54,33 @@ export interface Contest {
   measure?: Measure;
 }
 
+/** A candidate as the ballot lists them (the bio is on the contest and candidate pages). */
+export interface BallotCandidate {
+  id: string;
+  name: string;
+  party?: string;
+  ballotDesignation?: string;
+  photoUrl?: string;
+  displayOrder: number;
+  verified: boolean;
+}
+
+/** A contest as the ballot lists it: a measure's summary only (its text is the contest route's). */
+export interface BallotContest {
+  id: string;
+  kind: "race" | "measure" | string;
+  title: string;
+  description?: string;
+  seats?: number;
+  displayOrder: number;
+  candidates?: BallotCandidate[];
+  measure?: { number: string; title: string; summary: string };
+}
+
 export interface Ballot {
   city: City;
   election: ElectionRef;
-  contests: Contest[];
+  contests: BallotContest[];
 }
 
 export interface ContestPage {

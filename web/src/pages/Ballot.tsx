@@ -1,5 +1,5 @@
 import { api, cityPath } from "../api";
-import type { Ballot as BallotData, Contest } from "../types";
+import type { Ballot as BallotData, BallotContest as Contest } from "../types";
 import { ErrorNote, Loading, Page, VerifiedBadge, formatDay, plural, useData } from "../ui";
 
 export function contestHref(city: string, id: string) {
