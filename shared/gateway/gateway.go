@@ -17,12 +17,16 @@ package gateway
 
 import (
 	"context"
-	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/textproto"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -32,7 +36,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/google/uuid"
 	"github.com/segmentio/asm/base64"
 
 	"github.com/civicq/civicq/shared/api"
@@ -104,6 +107,11 @@ func New(mounts []Mount, auth Authorizer, log *slog.Logger) (*Gateway, error) {
 	for path, methods := range byPath {
 		g.mux.Handle(path, g.dispatch(methods))
 	}
+	// An unrouted path gets API Gateway's own 404, from a catch-all rather than a
+	// lookup before serving, so each request is matched once.
+	g.mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		gatewayMessage(w, http.StatusNotFound, "Not Found")
+	})
 	return g, nil
 }
 
@@ -117,10 +125,6 @@ func (g *Gateway) Mounted(name string) bool {
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if g.Fallback != nil && r.URL.Path != "/api" && !strings.HasPrefix(r.URL.Path, "/api/") {
 		g.Fallback.ServeHTTP(w, r)
-		return
-	}
-	if _, pattern := g.mux.Handler(r); pattern == "" {
-		gatewayMessage(w, http.StatusNotFound, "Not Found")
 		return
 	}
 	g.mux.ServeHTTP(w, r)
@@ -180,17 +184,23 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, m *mounted) int 
 			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: res.Claims, Scopes: res.Scopes},
 		}
 	}
-	payload, err := apigwjson.AppendRequest(make([]byte, 0, 1024+len(ev.Body)), &ev)
+	// The payload's buffer is reused: Invoke decodes it and keeps nothing of it
+	// (apigwjson copies every string it reads), as Lambda's runtime client reuses
+	// its own.
+	pbuf := payloads.Get().(*[]byte)
+	defer payloads.Put(pbuf)
+	payload, err := apigwjson.AppendRequest((*pbuf)[:0], &ev)
 	if err != nil {
 		return gatewayMessage(w, http.StatusInternalServerError, "Internal Server Error")
 	}
+	*pbuf = payload
 
 	// What the Lambda service gives a handler: a deadline from the function's
 	// timeout and the Lambda context with a request id.
 	ctx, cancel := context.WithTimeout(r.Context(), m.timeout)
 	defer cancel()
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
-		AwsRequestID:       uuid.NewString(),
+		AwsRequestID:       newUUID(),
 		InvokedFunctionArn: m.arn,
 	})
 	out, err := m.Handler.Invoke(ctx, payload)
@@ -232,15 +242,7 @@ func event(r *http.Request, pattern string, params []string, body []byte) events
 	if r.Host != "" {
 		headers["host"] = r.Host
 	}
-	var query map[string]string
-	if r.URL.RawQuery != "" {
-		if q := r.URL.Query(); len(q) > 0 {
-			query = make(map[string]string, len(q))
-			for k, v := range q {
-				query[k] = strings.Join(v, ",")
-			}
-		}
-	}
+	query := queryParams(r.URL.RawQuery)
 	var pathParams map[string]string
 	if len(params) > 0 {
 		pathParams = make(map[string]string, len(params))
@@ -322,8 +324,14 @@ var bodies = sync.Pool{New: func() any { return new([]byte) }}
 // writeResponse writes a function's response; body is its (still encoded) body.
 func writeResponse(w http.ResponseWriter, resp events.APIGatewayV2HTTPResponse, body []byte) int {
 	h := w.Header()
+	// One backing array for the single-valued headers instead of a slice each
+	// (http.Header.Set allocates one per call); the three-index slices keep a
+	// later Add from writing into a neighbour.
+	vals := make([]string, 0, len(resp.Headers))
 	for k, v := range resp.Headers {
-		h.Set(k, v)
+		vals = append(vals, v)
+		n := len(vals)
+		h[textproto.CanonicalMIMEHeaderKey(k)] = vals[n-1 : n : n]
 	}
 	for k, vs := range resp.MultiValueHeaders {
 		for _, v := range vs {
@@ -365,9 +373,70 @@ func hostOnly(hostport string) string {
 	return hostport
 }
 
+// The ids below only need to be unique: math/rand/v2's generator (per thread, no
+// system call) rather than crypto/rand, on every request.
+
 // newRequestID makes an id shaped like API Gateway's ("JKJaXmPLvHcESHA=").
 func newRequestID() string {
-	b := make([]byte, 10)
-	_, _ = rand.Read(b)
-	return base64.StdEncoding.EncodeToString(b)
+	var raw [10]byte
+	var out [16]byte
+	binary.LittleEndian.PutUint64(raw[:8], rand.Uint64())
+	binary.LittleEndian.PutUint16(raw[8:], uint16(rand.Uint32()))
+	base64.StdEncoding.Encode(out[:], raw[:])
+	return string(out[:])
 }
+
+// newUUID makes a version 4 UUID, as Lambda's request ids are.
+func newUUID() string {
+	var raw [16]byte
+	binary.LittleEndian.PutUint64(raw[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(raw[8:], rand.Uint64())
+	raw[6] = raw[6]&0x0f | 0x40 // version 4
+	raw[8] = raw[8]&0x3f | 0x80 // RFC 4122 variant
+	var out [36]byte
+	hex.Encode(out[0:8], raw[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], raw[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], raw[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], raw[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], raw[10:])
+	return string(out[:])
+}
+
+// queryParams is queryStringParameters as API Gateway builds it: each name once,
+// repeated values joined with commas, in one pass over the raw query (no
+// url.Values in between). Pairs that do not decode are left out, as
+// url.ParseQuery leaves them out.
+func queryParams(raw string) map[string]string {
+	if raw == "" {
+		return nil
+	}
+	var m map[string]string
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" || strings.Contains(pair, ";") {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, err1 := url.QueryUnescape(k)
+		v, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		if m == nil {
+			m = make(map[string]string, 4)
+		}
+		if prev, dup := m[k]; dup {
+			v = prev + "," + v
+		}
+		m[k] = v
+	}
+	return m
+}
+
+// payloads holds the buffers events are encoded into.
+var payloads = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}

@@ -7,14 +7,17 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/civicq/civicq/shared/jwtauth"
@@ -206,4 +209,45 @@ func TestRowsWithoutAccessNeedACaller(t *testing.T) {
 	g, err := New([]Mount{{Route: routes.Route{Name: "x", Method: "GET", Path: "/api/x", Timeout: 5}, Handler: echo(t)}}, nil, nil)
 	require.NoError(t, err)
 	require.Equal(t, 401, do(g, "GET", "/api/x", nil, nil).Code)
+}
+
+// queryParams builds queryStringParameters in one pass; it must agree with the
+// url.Values route it replaced (decoded names and values, repeats joined with
+// commas in order, undecodable pairs left out).
+func TestQueryParamsAgreesWithParseQuery(t *testing.T) {
+	for _, raw := range []string{
+		"", "sort=top", "sort=top&limit=5&cursor=abc", "a=1&a=2&a=3", "q=a+b%20c&x=%2C", "flag", "=v", "k=",
+		"bad=%zz&ok=1", "semi=1;2&ok=1", "&&a=1&", "a=1&b=&a=", "%41=%42",
+	} {
+		want := map[string]string{}
+		q, _ := url.ParseQuery(raw)
+		for k, v := range q {
+			want[k] = strings.Join(v, ",")
+		}
+		got := queryParams(raw)
+		if len(want) == 0 && got == nil {
+			continue
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("queryParams(%q) = %v, want %v", raw, got, want)
+		}
+	}
+}
+
+func TestIDsAreShapedLikeAWSs(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		u := newUUID()
+		if _, err := uuid.Parse(u); err != nil || u[14] != '4' || !strings.ContainsAny(u[19:20], "89ab") {
+			t.Fatalf("newUUID() = %q: not a version 4 UUID (%v)", u, err)
+		}
+		id := newRequestID()
+		if b, err := stdbase64.StdEncoding.DecodeString(id); err != nil || len(b) != 10 {
+			t.Fatalf("newRequestID() = %q: not 10 bytes of base64", id)
+		}
+		if seen[u] || seen[id] {
+			t.Fatalf("an id repeated within 1,000")
+		}
+		seen[u], seen[id] = true, true
+	}
 }

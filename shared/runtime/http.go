@@ -70,7 +70,20 @@ func guard(row routes.Route, h http.Handler, rt *Runtime) http.Handler {
 	limit := row.MaxBody
 	pattern := row.Pattern()
 	mux := http.NewServeMux()
+	// The gateway routed on the path template; the mux re-matches it here so the
+	// handler can read path parameters with r.PathValue. Everything else (a fixture
+	// or a direct invoke with another method or path) lands on the catch-all, which
+	// answers in the JSON envelope: 405 when only the method was wrong. One match
+	// per request: this runs on every invocation.
 	mux.Handle(pattern, h)
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "" && pathMatches(mux, r, pattern) {
+			w.Header().Set("Allow", row.Method)
+			api.WriteError(w, http.StatusMethodNotAllowed, "method_not_allowed", "This URL accepts "+row.Method+" only.")
+			return
+		}
+		api.WriteError(w, http.StatusNotFound, "not_found", "No such route.")
+	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
@@ -95,30 +108,17 @@ func guard(row routes.Route, h http.Handler, rt *Runtime) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(sw, r.Body, limit)
-		// The gateway routed on the path template; the mux re-matches it here so the
-		// handler can read path parameters with r.PathValue, and answers a method
-		// this function does not serve with 405.
-		if _, matched := mux.Handler(r); matched == "" {
-			if r.URL.Path != "" && pathMatches(mux, r) {
-				sw.Header().Set("Allow", row.Method)
-				api.WriteError(sw, http.StatusMethodNotAllowed, "method_not_allowed", "This URL accepts "+row.Method+" only.")
-				return
-			}
-			api.WriteError(sw, http.StatusNotFound, "not_found", "No such route.")
-			return
-		}
 		mux.ServeHTTP(sw, r)
 	})
 }
 
-// pathMatches reports whether the request's path matches the route with its own
-// method, i.e. only the method was wrong.
-func pathMatches(mux *http.ServeMux, r *http.Request) bool {
+// pathMatches reports whether the request's path matches the route's pattern
+// with some method, i.e. only the method was wrong.
+func pathMatches(mux *http.ServeMux, r *http.Request, pattern string) bool {
 	probe := r.Clone(r.Context())
-	probe.Method = ""
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		probe.Method = m
-		if _, p := mux.Handler(probe); p != "" {
+		if _, p := mux.Handler(probe); p == pattern {
 			return true
 		}
 	}
