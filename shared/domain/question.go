@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -71,7 +70,22 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
-var tagRE = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+// validTag reports whether t is runs of lower-case letters and digits joined by
+// single hyphens ("public-safety").
+func validTag(t string) bool {
+	afterHyphen := true // a tag cannot start with one
+	for i := 0; i < len(t); i++ {
+		switch c := t[i]; {
+		case c == '-' && !afterHyphen:
+			afterHyphen = true
+		case lowerAlnum(c):
+			afterHyphen = false
+		default:
+			return false
+		}
+	}
+	return t != "" && !afterHyphen
+}
 
 // Clean trims the text and context, lower-cases and de-duplicates tags, and reports
 // every field that breaks a bound (all of them, so a form can show them at once).
@@ -93,7 +107,7 @@ func (in AskInput) Clean() (AskInput, []FieldError) {
 	seen := map[string]bool{}
 	for _, t := range in.Tags {
 		t = strings.ToLower(strings.TrimSpace(t))
-		if len(t) > MaxTagChars || !tagRE.MatchString(t) {
+		if len(t) > MaxTagChars || !validTag(t) {
 			errs = append(errs, FieldError{"tags", "each tag is 1 to 32 lower-case letters, digits and inner hyphens"})
 			break
 		}
