@@ -1,7 +1,10 @@
 // Command appeal-question is the Lambda function behind the route named "appeal-question" in
-// shared/routes; its handler lives in shared/api.
+// shared/routes; its handler is api.AppealQuestion.
 package main
 
-import "github.com/civicq/civicq/shared/runtime"
+import (
+	"github.com/civicq/civicq/shared/api"
+	"github.com/civicq/civicq/shared/runtime"
+)
 
-func main() { runtime.ServeHTTP("appeal-question") }
+func main() { runtime.ServeHTTP("appeal-question", api.AppealQuestion) }

@@ -1,7 +1,10 @@
 // Command ask-question is the Lambda function behind the route named "ask-question" in
-// shared/routes; its handler lives in shared/api.
+// shared/routes; its handler is api.AskQuestion.
 package main
 
-import "github.com/civicq/civicq/shared/runtime"
+import (
+	"github.com/civicq/civicq/shared/api"
+	"github.com/civicq/civicq/shared/runtime"
+)
 
-func main() { runtime.ServeHTTP("ask-question") }
+func main() { runtime.ServeHTTP("ask-question", api.AskQuestion) }

@@ -1,7 +1,10 @@
 // Command claim-candidate is the Lambda function behind the route named "claim-candidate" in
-// shared/routes; its handler lives in shared/api.
+// shared/routes; its handler is api.ClaimCandidate.
 package main
 
-import "github.com/civicq/civicq/shared/runtime"
+import (
+	"github.com/civicq/civicq/shared/api"
+	"github.com/civicq/civicq/shared/runtime"
+)
 
-func main() { runtime.ServeHTTP("claim-candidate") }
+func main() { runtime.ServeHTTP("claim-candidate", api.ClaimCandidate) }

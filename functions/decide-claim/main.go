@@ -1,7 +1,10 @@
 // Command decide-claim is the Lambda function behind the route named "decide-claim" in
-// shared/routes; its handler lives in shared/api.
+// shared/routes; its handler is api.DecideClaim.
 package main
 
-import "github.com/civicq/civicq/shared/runtime"
+import (
+	"github.com/civicq/civicq/shared/api"
+	"github.com/civicq/civicq/shared/runtime"
+)
 
-func main() { runtime.ServeHTTP("decide-claim") }
+func main() { runtime.ServeHTTP("decide-claim", api.DecideClaim) }

@@ -1,7 +1,10 @@
 // Command get-candidate is the Lambda function behind the route named "get-candidate" in
-// shared/routes; its handler lives in shared/api.
+// shared/routes; its handler is api.Candidate.
 package main
 
-import "github.com/civicq/civicq/shared/runtime"
+import (
+	"github.com/civicq/civicq/shared/api"
+	"github.com/civicq/civicq/shared/runtime"
+)
 
-func main() { runtime.ServeHTTP("get-candidate") }
+func main() { runtime.ServeHTTP("get-candidate", api.Candidate) }

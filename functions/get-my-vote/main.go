@@ -1,7 +1,10 @@
 // Command get-my-vote is the Lambda function behind the route named "get-my-vote" in
-// shared/routes; its handler lives in shared/api.
+// shared/routes; its handler is api.MyVote.
 package main
 
-import "github.com/civicq/civicq/shared/runtime"
+import (
+	"github.com/civicq/civicq/shared/api"
+	"github.com/civicq/civicq/shared/runtime"
+)
 
-func main() { runtime.ServeHTTP("get-my-vote") }
+func main() { runtime.ServeHTTP("get-my-vote", api.MyVote) }

@@ -1,7 +1,10 @@
 // Command list-cities is the Lambda function behind the route named "list-cities" in
-// shared/routes; its handler lives in shared/api.
+// shared/routes; its handler is api.ListCities.
 package main
 
-import "github.com/civicq/civicq/shared/runtime"
+import (
+	"github.com/civicq/civicq/shared/api"
+	"github.com/civicq/civicq/shared/runtime"
+)
 
-func main() { runtime.ServeHTTP("list-cities") }
+func main() { runtime.ServeHTTP("list-cities", api.ListCities) }

@@ -1,7 +1,10 @@
 // Command list-claims is the Lambda function behind the route named "list-claims" in
-// shared/routes; its handler lives in shared/api.
+// shared/routes; its handler is api.ListClaims.
 package main
 
-import "github.com/civicq/civicq/shared/runtime"
+import (
+	"github.com/civicq/civicq/shared/api"
+	"github.com/civicq/civicq/shared/runtime"
+)
 
-func main() { runtime.ServeHTTP("list-claims") }
+func main() { runtime.ServeHTTP("list-claims", api.ListClaims) }

@@ -1,7 +1,10 @@
 // Command moderation-log is the Lambda function behind the route named "moderation-log" in
-// shared/routes; its handler lives in shared/api.
+// shared/routes; its handler is api.ModerationLog.
 package main
 
-import "github.com/civicq/civicq/shared/runtime"
+import (
+	"github.com/civicq/civicq/shared/api"
+	"github.com/civicq/civicq/shared/runtime"
+)
 
-func main() { runtime.ServeHTTP("moderation-log") }
+func main() { runtime.ServeHTTP("moderation-log", api.ModerationLog) }

@@ -1,7 +1,10 @@
 // Command similar-questions is the Lambda function behind the route named "similar-questions" in
-// shared/routes; its handler lives in shared/api.
+// shared/routes; its handler is api.SimilarQuestions.
 package main
 
-import "github.com/civicq/civicq/shared/runtime"
+import (
+	"github.com/civicq/civicq/shared/api"
+	"github.com/civicq/civicq/shared/runtime"
+)
 
-func main() { runtime.ServeHTTP("similar-questions") }
+func main() { runtime.ServeHTTP("similar-questions", api.SimilarQuestions) }

@@ -1,7 +1,10 @@
 // Command update-candidate is the Lambda function behind the route named "update-candidate" in
-// shared/routes; its handler lives in shared/api.
+// shared/routes; its handler is api.UpdateCandidate.
 package main
 
-import "github.com/civicq/civicq/shared/runtime"
+import (
+	"github.com/civicq/civicq/shared/api"
+	"github.com/civicq/civicq/shared/runtime"
+)
 
-func main() { runtime.ServeHTTP("update-candidate") }
+func main() { runtime.ServeHTTP("update-candidate", api.UpdateCandidate) }

@@ -14,9 +14,10 @@ import (
 //
 // It happens in two steps, both here:
 //
-//  1. ruled wraps every handler of Handlers(): it decides what the token alone can
-//     (401 without a caller on a route that needs one, 403 when the rule needs a
-//     verified email) before the handler runs, and puts the rule in the request.
+//  1. WithRule wraps every handler (in Handlers, and in each function's main
+//     through the runtime): it decides what the token alone can (401 without a
+//     caller on a route that needs one, 403 when the rule needs a verified
+//     email) before the handler runs, and puts the rule in the request.
 //  2. permit, called by every handler that needs the caller, decides the per-city
 //     and candidate rules from Postgres once the handler knows where the request
 //     acts: the city, and for CandidateOfRecord the candidate record (or the
@@ -36,7 +37,7 @@ const (
 	codeNotCandidate     = "not_candidate_of_record"
 )
 
-// PermissionCodes are the error codes permit and ruled answer with; the permission
+// PermissionCodes are the error codes permit and WithRule answer with; the permission
 // matrix test tells a permission refusal from any other answer by them.
 var PermissionCodes = []string{codeUnauthenticated, codeEmailNotVerified, codeNotModerator, codeNotCityAdmin, codeNotCandidate}
 
@@ -61,7 +62,7 @@ type Caller struct {
 	CandidateID string // the candidate record the caller acts for (CandidateOfRecord)
 }
 
-// grant is what ruled leaves in the request for permit.
+// grant is what WithRule leaves in the request for permit.
 type grant struct {
 	rule     routes.Rule
 	id       domain.Identity
@@ -70,8 +71,8 @@ type grant struct {
 
 type grantKey struct{}
 
-// ruled wraps the constructor of the route named name with the first step.
-func ruled(name string, build Constructor) Constructor {
+// WithRule wraps the constructor of the route named name with the first step.
+func WithRule(name string, build Constructor) Constructor {
 	row, found := routes.ByName(name)
 	return func(d *Deps) http.Handler {
 		h := build(d)
@@ -125,14 +126,14 @@ func tokenAdmits(w http.ResponseWriter, rule routes.Rule, id domain.Identity, si
 func permit(w http.ResponseWriter, r *http.Request, d *Deps, scope Scope) (Caller, bool) {
 	g, ok := r.Context().Value(grantKey{}).(grant)
 	if !ok {
-		d.Log.ErrorContext(r.Context(), "permit called outside a ruled handler")
+		d.Log.ErrorContext(r.Context(), "permit called outside a WithRule handler")
 		WriteError(w, http.StatusInternalServerError, "internal", "Something went wrong on our side. It has been logged.")
 		return Caller{}, false
 	}
 	c := Caller{Identity: g.id, SignedIn: g.signedIn}
 	switch g.rule {
 	case routes.Anyone, routes.SignedIn, routes.Verified:
-		return c, true // decided by the token (ruled)
+		return c, true // decided by the token (WithRule)
 	}
 	if scope.CityID == "" || (g.rule == routes.CandidateOfRecord && scope.CandidateID == "" && scope.ContestID == "") {
 		d.Log.ErrorContext(r.Context(), "permit called without the scope its rule needs", "rule", string(g.rule))

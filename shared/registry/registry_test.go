@@ -9,7 +9,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
+	goruntime "runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -48,11 +50,13 @@ func TestEveryRouteHasFunctionFixturesAndMount(t *testing.T) {
 		mounted[m.Route.Name] = true
 	}
 	handlers := api.Handlers()
+	constructors := api.Constructors()
 	seenPatterns := map[string]string{}
 	for _, row := range routes.Table {
 		main, err := os.ReadFile(filepath.Join(root, "functions", row.Name, "main.go"))
 		require.NoError(t, err, "route %s has no functions/%s/main.go", row.Name, row.Name)
-		require.Contains(t, string(main), `runtime.ServeHTTP("`+row.Name+`")`, "functions/%s/main.go must serve its own row", row.Name)
+		require.Contains(t, string(main), `runtime.ServeHTTP("`+row.Name+`", api.`+constructorName(t, constructors[row.Name])+`)`,
+			"functions/%s/main.go must serve its own row with its own handler (api.Constructors)", row.Name)
 		require.NotEmpty(t, fixtures(t, row.Name), "route %s has no fixtures in events/%s/", row.Name, row.Name)
 		require.NotNil(t, handlers[row.Name], "route %s has no handler in api.Handlers", row.Name)
 		require.True(t, mounted[row.Name], "route %s is not mounted by the local gateway", row.Name)
@@ -195,4 +199,14 @@ func plainBody(t *testing.T, resp events.APIGatewayV2HTTPResponse) string {
 		require.NoError(t, err)
 	}
 	return string(body)
+}
+
+// constructorName is the name of an api function ("Ballot" for api.Ballot).
+func constructorName(t *testing.T, c api.Constructor) string {
+	t.Helper()
+	require.NotNil(t, c)
+	full := goruntime.FuncForPC(reflect.ValueOf(c).Pointer()).Name() // github.com/.../shared/api.Ballot
+	name, ok := strings.CutPrefix(full, "github.com/civicq/civicq/shared/api.")
+	require.True(t, ok, "constructor %s is not a function of shared/api", full)
+	return name
 }

@@ -101,11 +101,13 @@ func (rt *Runtime) Close() {
 	rt.writer.Close()
 }
 
-// ServeHTTP is the whole of an HTTP function's main: it finds the route's row and
-// handler, builds the runtime and hands the adapted handler to lambda.Start.
-func ServeHTTP(name string) {
+// ServeHTTP is the whole of an HTTP function's main: given the route's name and
+// its handler's constructor, it finds the row, builds the runtime and hands the
+// handler, with the row's permission rule, to lambda.Start. Taking the one
+// constructor (rather than looking it up in api.Handlers) keeps the other routes'
+// handlers out of the binary; a registry test checks each main passes its own.
+func ServeHTTP(name string, build api.Constructor) {
 	row, ok := routes.ByName(name)
-	build := api.Handlers()[name]
 	if !ok || build == nil {
 		fail(fmt.Errorf("no route named %q in the route table", name))
 	}
@@ -118,7 +120,7 @@ func ServeHTTP(name string) {
 	if err != nil {
 		fail(err)
 	}
-	lambda.StartWithOptions(rt.LambdaHandler(row, build(rt.Deps())), lambda.WithEnableSIGTERM(rt.Close))
+	lambda.StartWithOptions(rt.LambdaHandler(row, api.WithRule(name, build)(rt.Deps())), lambda.WithEnableSIGTERM(rt.Close))
 }
 
 // fail reports an init error the way Lambda shows it (the log, then a failed init)
