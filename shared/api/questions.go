@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -139,14 +141,14 @@ func ListQuestions(d *Deps) http.Handler {
 		if !ok {
 			return
 		}
-		q := r.URL.Query()
-		sort, ok := domain.ParseSort(q.Get("sort"))
+		q := listQuery(r.URL.RawQuery)
+		sort, ok := domain.ParseSort(q.sort)
 		if !ok {
 			WriteError(w, http.StatusBadRequest, "invalid_sort", "sort must be top, new, hot or controversial.")
 			return
 		}
 		limit := defaultPageSize
-		if s := q.Get("limit"); s != "" {
+		if s := q.limit; s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 1 || n > maxPageSize {
 				WriteError(w, http.StatusBadRequest, "invalid_limit", "limit must be a whole number from 1 to 50.")
@@ -154,7 +156,7 @@ func ListQuestions(d *Deps) http.Handler {
 			}
 			limit = n
 		}
-		cursor := q.Get("cursor")
+		cursor := q.cursor
 		if len(cursor) > maxCursorLen {
 			WriteError(w, http.StatusBadRequest, "invalid_cursor", "The cursor is not one this list gave out.")
 			return
@@ -172,6 +174,53 @@ func ListQuestions(d *Deps) http.Handler {
 			writeCachedJSON(w, r, d.Log, body, listCacheControl)
 		}
 	})
+}
+
+// listParams are a ranked list's query parameters.
+type listParams struct{ sort, limit, cursor string }
+
+// listQuery reads them from a raw query as url.Values.Get would (the first value
+// of each; a pair that does not decode is ignored), in one pass and without the
+// map url.ParseQuery builds: this runs on every list read.
+func listQuery(raw string) listParams {
+	var p listParams
+	var seen [3]bool
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if strings.Contains(pair, ";") {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		if strings.ContainsAny(k, "%+") {
+			var err error
+			if k, err = url.QueryUnescape(k); err != nil {
+				continue
+			}
+		}
+		var dst *string
+		var i int
+		switch k {
+		case "sort":
+			dst, i = &p.sort, 0
+		case "limit":
+			dst, i = &p.limit, 1
+		case "cursor":
+			dst, i = &p.cursor, 2
+		default:
+			continue
+		}
+		if strings.ContainsAny(v, "%+") {
+			var err error
+			if v, err = url.QueryUnescape(v); err != nil {
+				continue
+			}
+		}
+		if !seen[i] {
+			*dst, seen[i] = v, true
+		}
+	}
+	return p
 }
 
 // rankedPage builds one page of a ranked list, compressed: the order from the

@@ -107,7 +107,9 @@ func guard(row routes.Route, h http.Handler, rt *Runtime) http.Handler {
 			api.WriteError(sw, http.StatusRequestEntityTooLarge, "body_too_large", msg)
 			return
 		}
-		r.Body = http.MaxBytesReader(sw, r.Body, limit)
+		if r.Body != http.NoBody { // a request without a body (every GET) has nothing to limit
+			r.Body = http.MaxBytesReader(sw, r.Body, limit)
+		}
 		mux.ServeHTTP(sw, r)
 	})
 }
