@@ -62,11 +62,14 @@ const maxQueryTerms = 120
 // is a candidate. The explicit score >= $8 then decides.
 const similarQuestionsSQL = `
 WITH thesaurus AS MATERIALIZED (
-	SELECT DISTINCT ON (lex) lex, concept
+	-- One object, stem -> concept: each row's stems are looked up in it rather than
+	-- joined with the whole thesaurus, which per scored row cost more than the rest
+	-- of the query (jsonb_object_agg keeps the last value of a repeated key, so the
+	-- ORDER BY picks the same concept DISTINCT ON (lex) ... ORDER BY lex, concept did).
+	SELECT coalesce(jsonb_object_agg(lex, concept ORDER BY lex, concept DESC), '{}') AS m
 	FROM (SELECT (tsvector_to_array(to_tsvector('english', w)))[1] AS lex, c AS concept
 	      FROM unnest($5::text[], $6::text[]) AS t(w, c)) s
 	WHERE lex IS NOT NULL
-	ORDER BY lex, concept
 ),
 noise AS MATERIALIZED (
 	SELECT coalesce(array_agg(DISTINCT l), '{}') AS lexemes
@@ -77,22 +80,21 @@ noise AS MATERIALIZED (
 	      WHERE ct.id = $1) x
 ),
 query AS MATERIALIZED (
-	SELECT array(SELECT DISTINCT coalesce(t.concept, l)
+	SELECT array(SELECT DISTINCT coalesce(t.m ->> l, l)
 	             FROM unnest(tsvector_to_array(to_tsvector('english', $3::text))) AS l
-	             LEFT JOIN thesaurus t ON t.lex = l
 	             WHERE l <> ALL (n.lexemes)) AS concepts
-	FROM noise n
+	FROM noise n, thesaurus t
 )
 SELECT q.id, q.text, q.status, q.upvotes, q.downvotes, s.score
 FROM questions q
 CROSS JOIN query
 CROSS JOIN noise n
+CROSS JOIN thesaurus t
 CROSS JOIN LATERAL (
 	-- The row's concepts: how many there are and how many the query shares.
 	SELECT count(*) AS concepts, count(*) FILTER (WHERE c = ANY (query.concepts)) AS shared
-	FROM (SELECT DISTINCT coalesce(t.concept, l) AS c
+	FROM (SELECT DISTINCT coalesce(t.m ->> l, l) AS c
 	      FROM unnest(tsvector_to_array(to_tsvector('english', q.text))) AS l
-	      LEFT JOIN thesaurus t ON t.lex = l
 	      WHERE l <> ALL (n.lexemes)) x
 ) r
 CROSS JOIN LATERAL (

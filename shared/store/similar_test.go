@@ -52,7 +52,7 @@ type similarEnv struct {
 	next  int // display_order of the next test contest
 }
 
-func newSimilarEnv(t *testing.T) *similarEnv {
+func newSimilarEnv(t testing.TB) *similarEnv {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
@@ -67,7 +67,7 @@ func newSimilarEnv(t *testing.T) *similarEnv {
 }
 
 // contest creates an empty race in the demo election.
-func (e *similarEnv) contest(t *testing.T) string {
+func (e *similarEnv) contest(t testing.TB) string {
 	t.Helper()
 	e.next++
 	var id string
@@ -97,7 +97,7 @@ func (e *similarEnv) question(t *testing.T, contestID, text, status string, hidd
 	return id
 }
 
-func loadPairs(t *testing.T, name string) []similarPair {
+func loadPairs(t testing.TB, name string) []similarPair {
 	t.Helper()
 	raw, err := os.ReadFile("testdata/" + name)
 	require.NoError(t, err)
@@ -434,20 +434,19 @@ func TestNormalizeQuestionMatchesDemo(t *testing.T) {
 // With a few thousand questions, the search reads them through an index: in a
 // large contest the trigram and full-text GIN indexes (a BitmapOr of the two
 // candidate conditions), in a small one the contest's own index.
-func TestSimilarQuestionsUsesIndex(t *testing.T) {
-	e := newSimilarEnv(t)
+// manyQuestions adds 4,000 questions, each a different mix of words from the
+// labelled pairs: 3,600 in one contest (big), 80 in each of five others (small).
+func (e *similarEnv) manyQuestions(t testing.TB) (big string, small []string) {
+	t.Helper()
 	pairs := loadPairs(t, "similar_pairs.json")
 	var words []string
 	for _, p := range pairs {
 		words = append(words, strings.Fields(p.A+" "+p.B)...)
 	}
-	big := e.contest(t)
-	var small []string
+	big = e.contest(t)
 	for range 5 {
 		small = append(small, e.contest(t))
 	}
-	// 4,000 questions, each a different mix of words from the pairs: 3,600 in one
-	// contest, 80 in each of five others.
 	var cs, qs, ns []string
 	for i := range 4000 {
 		q := fmt.Sprintf("Question %d about %s %s %s %s %s %s?", i, words[(i*3)%len(words)], words[(i*7)%len(words)],
@@ -466,6 +465,24 @@ func TestSimilarQuestionsUsesIndex(t *testing.T) {
 	require.NoError(t, err)
 	_, err = e.pool.Exec(e.ctx, `ANALYZE questions`)
 	require.NoError(t, err)
+	return big, small
+}
+
+// BenchmarkSimilarQuestions is one suggestion in a contest of 3,600 questions
+// (about 330 of which share a word with the text and are scored).
+func BenchmarkSimilarQuestions(b *testing.B) {
+	e := newSimilarEnv(b)
+	big, _ := e.manyQuestions(b)
+	for b.Loop() {
+		got, err := e.store.SimilarQuestions(e.ctx, big, "How do you plan to address rising rents?", 5)
+		require.NoError(b, err)
+		require.Len(b, got, 5)
+	}
+}
+
+func TestSimilarQuestionsUsesIndex(t *testing.T) {
+	e := newSimilarEnv(t)
+	big, small := e.manyQuestions(t)
 
 	const text = "How do you plan to address rising rents?"
 	norm := domain.NormalizeQuestion(text)
