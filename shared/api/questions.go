@@ -269,8 +269,8 @@ func rankedPage(ctx context.Context, d *Deps, cityID, contestID string, sort dom
 	out := questionList{Sort: sort, Questions: make([]ListedQuestion, 0, len(ids)), Next: page.Next, Total: page.Total}
 	for _, it := range page.Items {
 		if q, ok := byID[it.ID]; ok { // gone since it was ranked (rejected, hidden): skip
-			out.Questions = append(out.Questions, ListedQuestion{Question: q, Score: it.Score,
-				Why: domain.Explain(q.RankInput(), now), Answered: answered[q.ID]})
+			out.Questions = append(out.Questions, ListedQuestion{Question: q, Score: domain.Shown(it.Score),
+				Why: domain.Explain(q.RankInput(), now).Shown(), Answered: answered[q.ID]})
 		}
 	}
 	body, err := json.Marshal(out)
@@ -428,7 +428,7 @@ func GetQuestion(d *Deps) http.Handler {
 			writeJSON(w, http.StatusPermanentRedirect, listCacheControl, map[string]string{"mergedInto": p.Question.MergedInto, "location": target})
 			return
 		}
-		p.Why = domain.Explain(p.Question.RankInput(), d.Now())
+		p.Why = domain.Explain(p.Question.RankInput(), d.Now()).Shown()
 		for _, c := range p.Candidates {
 			if c.Answer != nil {
 				resolvePlayback(d, &c.Answer.Playback)

@@ -286,3 +286,19 @@ func Explain(in RankInput, now time.Time) Explanation {
 	}
 	return e
 }
+
+// Shown rounds a score or a part of one to six decimal places, for the lists and
+// pages that show them: the order is computed from the exact values, and the
+// digits past the sixth (a hot score's time term has sixteen) are noise to a
+// reader and, being incompressible, most of a ranked page's compressed size.
+// Rounding keeps the order (it never swaps two values, at most makes them equal).
+func Shown(x float64) float64 { return math.Round(x*1e6) / 1e6 }
+
+// Shown is the explanation with every number rounded by Shown.
+func (e Explanation) Shown() Explanation {
+	e.Scores = SortScores{Top: Shown(e.Scores.Top), New: Shown(e.Scores.New), Hot: Shown(e.Scores.Hot),
+		Controversial: Shown(e.Scores.Controversial)}
+	e.UpShare, e.WilsonLower, e.WilsonUpper = Shown(e.UpShare), Shown(e.WilsonLower), Shown(e.WilsonUpper)
+	e.HotVoteTerm, e.HotTimeTerm, e.Balance = Shown(e.HotVoteTerm), Shown(e.HotTimeTerm), Shown(e.Balance)
+	return e
+}

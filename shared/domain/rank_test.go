@@ -3,6 +3,8 @@ package domain
 import (
 	"encoding/json"
 	"math"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,4 +175,25 @@ func TestExplain(t *testing.T) {
 		require.Contains(t, m, k)
 	}
 	require.Contains(t, m["scores"], "controversial")
+}
+
+func TestShownKeepsOrderAndSixDecimals(t *testing.T) {
+	require.Equal(t, 2001.234568, Shown(2001.2345678901234))
+	require.Equal(t, 0.3, Shown(0.30000000000000004))
+	require.Equal(t, 1793908080.0, Shown(1793908080))
+	// Monotonic: a sorted list stays sorted (at most ties appear).
+	prev := math.Inf(-1)
+	for i := range 10000 {
+		x := Shown(float64(i)*0.0000003 + 1996.464)
+		require.GreaterOrEqual(t, x, prev)
+		prev = x
+	}
+	e := Explain(RankInput{Up: 7, Down: 2, Created: time.Date(2026, 11, 5, 19, 48, 1, 123456000, time.UTC)},
+		time.Date(2026, 11, 27, 7, 0, 0, 0, time.UTC)).Shown()
+	b, err := json.Marshal(e)
+	require.NoError(t, err)
+	for _, f := range regexp.MustCompile(`-?\d+\.\d+`).FindAllString(string(b), -1) {
+		_, frac, _ := strings.Cut(f, ".")
+		require.LessOrEqual(t, len(frac), 6, "%s in %s", f, b)
+	}
 }
