@@ -247,7 +247,9 @@ func TestTranscodeEventSource(t *testing.T) {
 		tpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), map[string]any{"VisibilityTimeout": 3600})
 	})
 	policy := js(tpl.FindResources(jsii.String("AWS::IAM::Policy"), nil))
-	for _, want := range []string{`"s3:GetObject"`, `/uploads/*"`, `"s3:PutObject"`, `/media/*"`} {
+	// sqs:ChangeMessageVisibility (from the event source's grant) lets the
+	// transcoder bring a failed message back after a backoff (shared/requeue).
+	for _, want := range []string{`"s3:GetObject"`, `/uploads/*"`, `"s3:PutObject"`, `/media/*"`, `"sqs:ChangeMessageVisibility"`} {
 		if !strings.Contains(policy, want) {
 			t.Errorf("transcoder policy %s: want %s", policy, want)
 		}

@@ -55,10 +55,13 @@ type Config struct {
 	// bucket's keys (empty: the site's own origin, where CloudFront serves
 	// /media/*). S3Endpoint, when set, is an S3-compatible endpoint addressed
 	// path-style (the local stack's); empty means AWS.
-	UploadsBucket  string
-	MediaBucket    string
-	MediaBaseURL   string
-	S3Endpoint     string
+	UploadsBucket string
+	MediaBucket   string
+	MediaBaseURL  string
+	S3Endpoint    string
+	// SQSEndpoint, when set, is an SQS-compatible endpoint (the local stack's,
+	// for the transcoder's ChangeMessageVisibility); empty means AWS.
+	SQSEndpoint    string
 	UploadMaxBytes int64
 	// UploadURLTTL is how long a presigned upload stays valid.
 	UploadURLTTL time.Duration
@@ -84,6 +87,7 @@ func FromEnv() (Config, error) {
 		MediaBucket:      os.Getenv("MEDIA_BUCKET"),
 		MediaBaseURL:     os.Getenv("MEDIA_BASE_URL"),
 		S3Endpoint:       os.Getenv("S3_ENDPOINT"),
+		SQSEndpoint:      os.Getenv("SQS_ENDPOINT"),
 		TranscodePreset:  os.Getenv("TRANSCODE_PRESET"),
 	}
 	c.UploadMaxBytes = int64(intVar("UPLOAD_MAX_BYTES", 500<<20, &errs))

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/civicq/civicq/shared/localaws"
 	"github.com/civicq/civicq/shared/localdev"
 	"github.com/civicq/civicq/shared/objects"
+	"github.com/civicq/civicq/shared/requeue"
 	"github.com/civicq/civicq/shared/testenv"
 )
 
@@ -441,4 +443,21 @@ func TestAnswerUploadPostgresDown(t *testing.T) {
 		candidate, `{"contentType": "video/webm"}`)
 	assert.Equal(t, http.StatusServiceUnavailable, status, string(b))
 	assert.Less(t, time.Since(began), 3*time.Second)
+}
+
+// The local AWS endpoint serves SQS's ChangeMessageVisibility beside S3, which the
+// transcoder calls after a failure (shared/requeue); a stale handle is refused as
+// SQS refuses it. (The delay itself: localaws TestChangeVisibilityThroughTheSDK.)
+func TestLocalEndpointServesSQS(t *testing.T) {
+	vs := newVideoStack(t)
+	ctx := context.Background()
+	rq := requeue.New(requeue.Options{Region: "us-east-1", Endpoint: vs.video.URL,
+		Credentials: func() (requeue.Credentials, error) {
+			return requeue.Credentials{AccessKeyID: "AKIDE2E", SecretAccessKey: "e2e-secret"}, nil
+		}})
+	msg := vs.video.Queue.SQS(&localaws.Message{ID: "0-1", ReceiveCount: 1, SentAt: time.Now()}, time.Now())
+	err := rq.After(ctx, msg, 30*time.Second)
+	var api smithy.APIError
+	require.ErrorAs(t, err, &api)
+	require.Equal(t, "ReceiptHandleIsInvalid", api.ErrorCode())
 }

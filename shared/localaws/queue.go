@@ -197,6 +197,34 @@ func (q *Queue) Delete(ctx context.Context, m *Message) error {
 	return nil
 }
 
+// ErrReceiptHandle is a receipt handle that names no message in flight.
+var ErrReceiptHandle = errors.New("the receipt handle is not one of a message in flight")
+
+// ChangeVisibility makes a received message visible again after d, as SQS's
+// ChangeMessageVisibility does. The stream keeps no per-message timeout, only how
+// long an entry has been idle, which Receive compares with the queue's visibility:
+// so the entry's idle time is set to Visibility - d (XCLAIM IDLE, JUSTID so the
+// receive count does not move). A d beyond the queue's visibility is cut to it.
+func (q *Queue) ChangeVisibility(ctx context.Context, receiptHandle string, d time.Duration) error {
+	id, _, _ := strings.Cut(receiptHandle, "#")
+	if id == "" {
+		return ErrReceiptHandle
+	}
+	idle := max(q.Visibility-d, 0)
+	claimed, err := q.rdb.Do(ctx, "XCLAIM", q.stream, q.group, "visibility", 0, id,
+		"IDLE", idle.Milliseconds(), "JUSTID").StringSlice()
+	if err != nil {
+		if strings.Contains(err.Error(), "Invalid stream ID") {
+			return ErrReceiptHandle
+		}
+		return fmt.Errorf("localaws: queue %s: change visibility: %w", q.Name, err)
+	}
+	if len(claimed) == 0 {
+		return ErrReceiptHandle // deleted, or never received
+	}
+	return nil
+}
+
 // Len is the number of messages in the queue (visible or in flight).
 func (q *Queue) Len(ctx context.Context) (int64, error) {
 	return q.rdb.XLen(ctx, q.stream).Result()

@@ -28,7 +28,8 @@ type VideoOptions struct {
 	// (empty: any origin).
 	AllowedOrigins []string
 	// Config is the transcode function's configuration (database, Redis,
-	// buckets, preset); its S3Endpoint is set to the local S3.
+	// buckets, preset); its S3Endpoint and SQSEndpoint are set to the local
+	// endpoint.
 	Config config.Config
 	// Credentials sign and check presigned uploads (the stack's
 	// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
@@ -88,11 +89,21 @@ func StartVideo(ctx context.Context, o VideoOptions) (*Video, error) {
 		rdb.Close()
 		return nil, err
 	}
-	srv := &http.Server{Handler: s3, ReadHeaderTimeout: 10 * time.Second}
+	// One local AWS endpoint: S3, and the SQS call the transcoder makes
+	// (ChangeMessageVisibility), told apart by SQS's X-Amz-Target header.
+	sqsAPI := localaws.SQSAPI(queue)
+	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if localaws.IsSQS(r) {
+			sqsAPI.ServeHTTP(w, r)
+			return
+		}
+		s3.ServeHTTP(w, r)
+	})}
 	go func() { _ = srv.Serve(ln) }()
 
 	cfg.Function = "transcode"
 	cfg.S3Endpoint = url
+	cfg.SQSEndpoint = url
 	t, closeT, err := transcode.New(cfg)
 	if err != nil {
 		srv.Close()

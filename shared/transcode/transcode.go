@@ -83,6 +83,26 @@ type Transcoder struct {
 	Objects  Objects
 	Log      *slog.Logger
 	Settings Settings
+	// Requeue brings a failed message back after RetryDelay instead of the
+	// queue's visibility timeout (nil: the timeout decides; *requeue.Client).
+	Requeue Requeuer
+}
+
+// Requeuer makes a received message visible again after a delay.
+type Requeuer interface {
+	After(ctx context.Context, msg events.SQSMessage, d time.Duration) error
+}
+
+// RetryDelay is how long a message waits after its receive-th receive failed:
+// 30 s, 2 min, 8 min..., at most 15 min. A passing fault (a database failover, a
+// throttled S3 call) is usually over within the first; the queue's visibility
+// timeout, six times the function's (90 min), is only the fallback.
+func RetryDelay(receive int) time.Duration {
+	d := 30 * time.Second
+	for i := 1; i < receive && d < 15*time.Minute; i++ {
+		d *= 4
+	}
+	return min(d, 15*time.Minute)
 }
 
 // Handle is the Lambda handler: one S3 notification per SQS message (the event
@@ -92,7 +112,16 @@ func (t *Transcoder) Handle(ctx context.Context, ev events.SQSEvent) (events.SQS
 	var resp events.SQSEventResponse
 	for _, msg := range ev.Records {
 		if err := t.Message(ctx, msg); err != nil {
-			t.Log.ErrorContext(ctx, "message will be retried", "message", msg.MessageId, "error", err.Error())
+			receive, _ := strconv.Atoi(msg.Attributes["ApproximateReceiveCount"])
+			delay := RetryDelay(receive)
+			t.Log.ErrorContext(ctx, "message will be retried", "message", msg.MessageId, "receive", receive,
+				"retry_in", delay.String(), "error", err.Error())
+			if t.Requeue != nil {
+				if rerr := t.Requeue.After(ctx, msg, delay); rerr != nil {
+					// Still retried, after the visibility timeout instead.
+					t.Log.WarnContext(ctx, "could not shorten the retry", "message", msg.MessageId, "error", rerr.Error())
+				}
+			}
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
 		}
 	}

@@ -403,15 +403,26 @@ func TestFailures(t *testing.T) {
 
 	// S3 unreachable: retried; on the last receive the answer fails with a reason
 	// (the message goes on to the DLQ).
+	// Each failed receive is brought back after RetryDelay, not the queue's 90
+	// minutes; a requeue that fails leaves the retry to the visibility timeout.
 	u, msg := e.upload(q, webm(t), "video/webm")
 	e.tc.Objects = &hookObjects{Objects: e.s3, failGet: errors.New("connection refused")}
+	rq := &recordingRequeue{}
+	e.tc.Requeue = rq
 	resp, err := e.tc.Handle(ctx, events.SQSEvent{Records: []events.SQSMessage{msg}})
 	require.NoError(t, err)
 	require.Len(t, resp.BatchItemFailures, 1)
 	assert.Equal(t, "processing", e.answer(u.AnswerID).Status)
+	rq.err = errors.New("throttled")
+	resp, err = e.tc.Handle(ctx, events.SQSEvent{Records: []events.SQSMessage{e.message(u, 2)}})
+	require.NoError(t, err)
+	require.Len(t, resp.BatchItemFailures, 1, "retried all the same")
+	rq.err = nil
 	resp, err = e.tc.Handle(ctx, events.SQSEvent{Records: []events.SQSMessage{e.message(u, MaxReceives)}})
 	require.NoError(t, err)
 	require.Len(t, resp.BatchItemFailures, 1, "still reported: the DLQ gets it")
+	assert.Equal(t, []time.Duration{30 * time.Second, 2 * time.Minute, 8 * time.Minute}, rq.delays)
+	e.tc.Requeue = nil
 	a := e.answer(u.AnswerID)
 	assert.Equal(t, "failed", a.Status)
 	assert.Equal(t, "processing_failed", a.FailureCode)
@@ -444,4 +455,22 @@ func TestPostgresDown(t *testing.T) {
 	resp, err = tc.Handle(ctx, events.SQSEvent{Records: []events.SQSMessage{e.message(u, MaxReceives)}})
 	require.NoError(t, err)
 	assert.Len(t, resp.BatchItemFailures, 1, "nothing recorded: the DLQ keeps it")
+}
+
+// recordingRequeue records the delays the transcoder asks for.
+type recordingRequeue struct {
+	delays []time.Duration
+	err    error
+}
+
+func (r *recordingRequeue) After(_ context.Context, _ events.SQSMessage, d time.Duration) error {
+	r.delays = append(r.delays, d)
+	return r.err
+}
+
+func TestRetryDelay(t *testing.T) {
+	for receive, want := range map[int]time.Duration{0: 30 * time.Second, 1: 30 * time.Second, 2: 2 * time.Minute,
+		3: 8 * time.Minute, 4: 15 * time.Minute, 50: 15 * time.Minute} {
+		assert.Equal(t, want, RetryDelay(receive), "receive %d", receive)
+	}
 }
