@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -452,9 +453,9 @@ func TestLocalEndpointServesSQS(t *testing.T) {
 	vs := newVideoStack(t)
 	ctx := context.Background()
 	rq := requeue.New(requeue.Options{Region: "us-east-1", Endpoint: vs.video.URL,
-		Credentials: func() (requeue.Credentials, error) {
-			return requeue.Credentials{AccessKeyID: "AKIDE2E", SecretAccessKey: "e2e-secret"}, nil
-		}})
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "AKIDE2E", SecretAccessKey: "e2e-secret"}, nil
+		})})
 	msg := vs.video.Queue.SQS(&localaws.Message{ID: "0-1", ReceiveCount: 1, SentAt: time.Now()}, time.Now())
 	err := rq.After(ctx, msg, 30*time.Second)
 	var api smithy.APIError

@@ -211,6 +211,7 @@ func (q *Queue) ChangeVisibility(ctx context.Context, receiptHandle string, d ti
 		return ErrReceiptHandle
 	}
 	idle := max(q.Visibility-d, 0)
+	// A raw command: go-redis's XClaimArgs has no IDLE option.
 	claimed, err := q.rdb.Do(ctx, "XCLAIM", q.stream, q.group, "visibility", 0, id,
 		"IDLE", idle.Milliseconds(), "JUSTID").StringSlice()
 	if err != nil {

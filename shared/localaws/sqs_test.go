@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/require"
 
@@ -23,7 +24,9 @@ func TestChangeVisibilityThroughTheSDK(t *testing.T) {
 	srv := httptest.NewServer(SQSAPI(q))
 	t.Cleanup(srv.Close)
 	rq := requeue.New(requeue.Options{Region: "us-east-1", Endpoint: srv.URL,
-		Credentials: func() (requeue.Credentials, error) { return creds, nil }})
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey}, nil
+		})})
 
 	_, err := q.Send(ctx, []byte(`{"n":1}`))
 	require.NoError(t, err)

@@ -19,18 +19,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/civicq/civicq/shared/objects"
+	"github.com/civicq/civicq/shared/awsauth"
 )
-
-// Credentials are the access key the requests are signed with.
-type Credentials = objects.Credentials
 
 // Options configure the client.
 type Options struct {
 	Region string
 	// Endpoint, when set, is an SQS-compatible endpoint (the local stack's).
-	Endpoint    string
-	Credentials func() (Credentials, error)
+	Endpoint string
+	// Credentials sign the requests (nil: awsauth.EnvCredentials, the execution
+	// role's, without the SDK's credential chain).
+	Credentials aws.CredentialsProvider
 	HTTPClient  *http.Client
 }
 
@@ -40,20 +39,11 @@ type Client struct {
 	endpoint string
 }
 
-// New builds a client without touching the network, with the credentials Lambda
-// puts in the environment (as shared/bucket does, for the same reason).
+// New builds a client without touching the network.
 func New(o Options) *Client {
-	creds := o.Credentials
-	if creds == nil {
-		creds = objects.EnvCredentials
-	}
-	opts := sqs.Options{
-		Region: o.Region,
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			c, err := creds()
-			return aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey,
-				SessionToken: c.SessionToken, Source: "environment"}, err
-		}),
+	opts := sqs.Options{Region: o.Region, Credentials: o.Credentials}
+	if opts.Credentials == nil {
+		opts.Credentials = awsauth.EnvCredentials
 	}
 	if o.HTTPClient != nil {
 		opts.HTTPClient = o.HTTPClient

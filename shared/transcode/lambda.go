@@ -57,7 +57,7 @@ func New(cfg config.Config) (*Transcoder, func(), error) {
 		Cache:   c,
 		Objects: bucket.New(bucket.Options{Region: region, Endpoint: cfg.S3Endpoint, Credentials: objects.EnvCredentials}),
 		Log:     log,
-		Requeue: requeue.New(requeue.Options{Region: region, Endpoint: cfg.SQSEndpoint, Credentials: objects.EnvCredentials}),
+		Requeue: requeue.New(requeue.Options{Region: region, Endpoint: cfg.SQSEndpoint}),
 		Settings: Settings{
 			UploadsBucket: cfg.UploadsBucket, MediaBucket: cfg.MediaBucket, MaxBytes: cfg.UploadMaxBytes,
 			Preset: cfg.TranscodePreset, MaxReceives: MaxReceives, ProgressEvery: 2 * time.Second, Margin: 20 * time.Second,
